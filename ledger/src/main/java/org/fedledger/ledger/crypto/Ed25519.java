@@ -50,6 +50,22 @@ public final class Ed25519 {
     return ByteString.copyFrom(sig);
   }
 
+  /**
+   * True when {@code publicKey} is 32 bytes encoding a point of the curve's prime-order
+   * subgroup (RFC 8032 §5.1.3 decoding plus a full subgroup check), i.e. a key someone can
+   * actually sign with. Registries use it to refuse garbage keys up front.
+   */
+  public static boolean isValidPublicKey(ByteString publicKey) {
+    if (publicKey.size() != PUBLIC_KEY_LENGTH) {
+      return false;
+    }
+    try {
+      return org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFull(publicKey.toByteArray(), 0);
+    } catch (RuntimeException malformed) {
+      return false;
+    }
+  }
+
   /** True when {@code signature} is a valid signature by {@code publicKey} over {@code message}. */
   public static boolean verify(ByteString publicKey, ByteString message, ByteString signature) {
     if (publicKey.size() != PUBLIC_KEY_LENGTH || signature.size() != SIGNATURE_LENGTH) {

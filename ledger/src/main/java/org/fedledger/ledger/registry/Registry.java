@@ -40,6 +40,16 @@ public final class Registry {
     }
   }
 
+  /** Stores {@code participant} under its public key (used by the registry contract and genesis). */
+  public static void write(org.fedledger.ledger.exec.State state, Participant participant) {
+    state.put(participantKey(participant.getPublicKey()), participant.toByteString());
+  }
+
+  /** True when {@code publicKey} belongs to an active participant (any role). */
+  public static boolean isActive(StateView state, ByteString publicKey) {
+    return participant(state, publicKey).filter(p -> p.getStatus() == ParticipantStatus.ACTIVE).isPresent();
+  }
+
   /** True when {@code publicKey} belongs to an active ADMIN. */
   public static boolean isActiveAdmin(StateView state, ByteString publicKey) {
     return participant(state, publicKey)
