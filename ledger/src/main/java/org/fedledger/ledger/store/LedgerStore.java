@@ -1,0 +1,455 @@
+package org.fedledger.ledger.store;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.fedledger.ledger.chain.ChainHead;
+import org.fedledger.ledger.crypto.Hash;
+import org.fedledger.ledger.exec.BlockResult;
+import org.fedledger.ledger.exec.LtHash;
+import org.fedledger.ledger.exec.StateView;
+import org.fedledger.proto.BlockHeader;
+import org.fedledger.proto.CertifiedBlock;
+import org.fedledger.proto.Event;
+import org.fedledger.proto.Receipt;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WALRecoveryMode;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's durable ledger in RocksDB: certified blocks, indexes, receipts, contract state,
+ * the consensus log and the chain metadata, one column family each.
+ *
+ * <p>{@link #commitBlock} writes a block, its indexes and receipts, its state writes, the new
+ * state lattice and root and the new head in ONE WriteBatch, so after a crash at any moment the
+ * store reopens at a block boundary (see {@link Durability} for what survives which crash).
+ * The store refuses to open a data directory made for another genesis hash.
+ *
+ * <p>Column families and keys (heights are 8-byte big-endian):
+ * <ul>
+ *   <li>{@code blocks}: height → CertifiedBlock
+ *   <li>{@code block_hash}: block hash → height
+ *   <li>{@code tx_index}: tx id → height (8) ‖ index (4) of its FIRST occurrence
+ *   <li>{@code receipts}: height ‖ index (4) → Receipt; height ‖ 0xffffffff → end-of-block events
+ *       as a Receipt with only {@code height} and {@code events} set
+ *   <li>{@code state}: contract state key → value
+ *   <li>{@code consensus}: opaque keys and values of the consensus driver ({@link ConsensusLog})
+ *   <li>{@code meta}: {@code genesis}, {@code head} (height ‖ hash ‖ timestamp), {@code lattice},
+ *       {@code root}, and {@code root/<height>} the state root after each block
+ * </ul>
+ *
+ * <p>One thread commits; any thread may read. Every native object is closed by {@link #close}.
+ */
+public final class LedgerStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LedgerStore.class);
+  private static final int END_EVENTS_INDEX = 0xffffffff;
+  private static final byte[] META_GENESIS = bytes("genesis");
+  private static final byte[] META_HEAD = bytes("head");
+  private static final byte[] META_LATTICE = bytes("lattice");
+  private static final byte[] META_ROOT = bytes("root");
+  private static final byte[] META_ROOT_AT = bytes("root/");
+  private static final String[] FAMILIES = {
+    "blocks", "block_hash", "tx_index", "receipts", "state", "consensus", "meta"};
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  /** The committed head, lattice and root, replaced atomically after each commit. */
+  private record Tip(ChainHead head, LtHash lattice, Hash root) {}
+
+  private final Path dir;
+  private final Hash genesisHash;
+  private final Durability defaultDurability;
+  private final RocksDB db;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final BloomFilter bloom;
+  private final List<ColumnFamilyHandle> handles;
+  private final ColumnFamilyHandle blocks;
+  private final ColumnFamilyHandle blockHash;
+  private final ColumnFamilyHandle txIndex;
+  private final ColumnFamilyHandle receipts;
+  private final ColumnFamilyHandle state;
+  private final ColumnFamilyHandle meta;
+  private final WriteOptions syncWrite;
+  private final WriteOptions groupWrite;
+  private final ConsensusLog consensusLog;
+  private final StateView stateView;
+  private final Object commitLock = new Object();
+  private volatile Tip tip;
+  private volatile boolean closed;
+
+  private LedgerStore(Path dir, Hash genesisHash, Durability defaultDurability, RocksDB db, DBOptions dbOptions,
+      ColumnFamilyOptions cfOptions, BloomFilter bloom, List<ColumnFamilyHandle> handles) {
+    this.dir = dir;
+    this.genesisHash = genesisHash;
+    this.defaultDurability = defaultDurability;
+    this.db = db;
+    this.dbOptions = dbOptions;
+    this.cfOptions = cfOptions;
+    this.bloom = bloom;
+    this.handles = handles;
+    this.blocks = handles.get(1);
+    this.blockHash = handles.get(2);
+    this.txIndex = handles.get(3);
+    this.receipts = handles.get(4);
+    this.state = handles.get(5);
+    this.meta = handles.get(7);
+    this.syncWrite = new WriteOptions().setSync(true);
+    this.groupWrite = new WriteOptions().setSync(false);
+    this.consensusLog = new ConsensusLog(db, handles.get(6), syncWrite, groupWrite);
+    this.stateView = new RocksStateView(db, state);
+  }
+
+  /**
+   * Opens (creating if needed) the store in {@code dir} for the chain pinned by
+   * {@code genesisHash}. A new store is empty (no head) until its genesis block is committed.
+   *
+   * @param defaultDurability what {@link #commitBlock(CertifiedBlock, BlockResult)} uses
+   * @throws StoreException if the directory belongs to another genesis or cannot be opened
+   */
+  public static LedgerStore open(Path dir, Hash genesisHash, Durability defaultDurability) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new StoreException("cannot create data directory " + dir + ": " + e.getMessage(), e);
+    }
+    DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+        .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery).setManualWalFlush(false)
+        .setMaxBackgroundJobs(2);
+    BloomFilter bloom = new BloomFilter(10);
+    ColumnFamilyOptions cfo = new ColumnFamilyOptions()
+        .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom));
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo));
+    for (String f : FAMILIES) {
+      descriptors.add(new ColumnFamilyDescriptor(bytes(f), cfo));
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    RocksDB db;
+    try {
+      db = RocksDB.open(dbo, dir.toString(), descriptors, handles);
+    } catch (RocksDBException e) {
+      cfo.close();
+      bloom.close();
+      dbo.close();
+      throw new StoreException("cannot open ledger store " + dir + ": " + e.getMessage(), e);
+    }
+    LedgerStore store = new LedgerStore(dir, genesisHash, defaultDurability, db, dbo, cfo, bloom, handles);
+    try {
+      store.pinGenesis();
+      store.tip = store.loadTip();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    return store;
+  }
+
+  private void pinGenesis() {
+    byte[] stored = Scans.get(db, meta, META_GENESIS);
+    if (stored == null) {
+      if (Scans.get(db, meta, META_HEAD) != null) {
+        throw new StoreException("ledger store " + dir + " has a head but no genesis hash: corrupt");
+      }
+      write(Durability.SYNC, b -> b.put(meta, META_GENESIS, genesisHash.toByteArray()));
+      return;
+    }
+    Hash existing = Hash.of(stored);
+    if (!existing.equals(genesisHash)) {
+      throw new StoreException("ledger store " + dir + " was made for genesis " + existing.hex()
+          + ", not for this chain's genesis " + genesisHash.hex() + "; use another data directory");
+    }
+  }
+
+  private Tip loadTip() {
+    byte[] head = Scans.get(db, meta, META_HEAD);
+    if (head == null) {
+      return null;
+    }
+    ByteBuffer b = ByteBuffer.wrap(head);
+    long height = b.getLong();
+    byte[] hash = new byte[Hash.LENGTH];
+    b.get(hash);
+    ChainHead h = new ChainHead(height, Hash.of(hash), b.getLong());
+    LtHash lattice = LtHash.fromBytes(ByteString.copyFrom(Scans.get(db, meta, META_LATTICE)));
+    Hash root = Hash.of(Scans.get(db, meta, META_ROOT));
+    if (!lattice.root().equals(root)) {
+      throw new StoreException("ledger store " + dir + ": stored state root does not match the stored lattice");
+    }
+    LOG.info("opened ledger store {} at height {} ({})", dir, height, h.hash().shortHex());
+    return new Tip(h, lattice, root);
+  }
+
+  /**
+   * Commits {@code block}, executed with {@code result}, as the new head, with the store's
+   * default durability. The block must extend the head (height + 1, previous hash = head hash),
+   * or be the height-0 genesis block of an empty store; anything else is a broken invariant.
+   */
+  public void commitBlock(CertifiedBlock block, BlockResult result) {
+    commitBlock(block, result, defaultDurability);
+  }
+
+  /** Commits {@code block} as {@link #commitBlock(CertifiedBlock, BlockResult)} with {@code durability}. */
+  public void commitBlock(CertifiedBlock block, BlockResult result, Durability durability) {
+    BlockHeader header;
+    try {
+      header = BlockHeader.parseFrom(block.getBlock().getHeader());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("committing a block whose header does not parse", e);
+    }
+    Hash hash = Hash.sha256(block.getBlock().getHeader());
+    long height = header.getHeight();
+    synchronized (commitLock) {
+      checkExtends(header, height);
+      if (result.receipts().size() != block.getBlock().getTransactionsCount()) {
+        throw new IllegalArgumentException(result.receipts().size() + " receipts for "
+            + block.getBlock().getTransactionsCount() + " transactions at height " + height);
+      }
+      ChainHead newHead = new ChainHead(height, hash, header.getTimestampMillis());
+      write(durability, batch -> fillBatch(batch, block, result, newHead));
+      tip = new Tip(newHead, result.lattice().copy(), result.stateRoot());
+    }
+  }
+
+  private void checkExtends(BlockHeader header, long height) {
+    Tip t = tip;
+    if (t == null) {
+      if (height != 0) {
+        throw new IllegalStateException("an empty store must first commit the genesis block, not height " + height);
+      }
+      return;
+    }
+    if (height != t.head().height() + 1) {
+      throw new IllegalStateException("block " + height + " does not follow head " + t.head().height());
+    }
+    if (!header.getPreviousHash().equals(t.head().hash().bytes())) {
+      throw new IllegalStateException("block " + height + " does not link to head " + t.head().hash().shortHex());
+    }
+  }
+
+  private void fillBatch(WriteBatch batch, CertifiedBlock block, BlockResult result, ChainHead head)
+      throws RocksDBException {
+    byte[] h = Codec.height(head.height());
+    batch.put(blocks, h, block.toByteArray());
+    batch.put(blockHash, head.hash().toByteArray(), h);
+    TreeSet<ByteString> firstHere = new TreeSet<>(ByteString.unsignedLexicographicalComparator());
+    for (Receipt r : result.receipts()) {
+      batch.put(receipts, Codec.location(head.height(), r.getIndex()), r.toByteArray());
+      byte[] id = r.getTxId().toByteArray();
+      if (!firstHere.contains(r.getTxId()) && Scans.get(db, txIndex, id) == null) {
+        firstHere.add(r.getTxId());
+        batch.put(txIndex, id, Codec.location(head.height(), r.getIndex()));
+      }
+    }
+    if (!result.endEvents().isEmpty()) {
+      Receipt end = Receipt.newBuilder().setHeight(head.height()).addAllEvents(result.endEvents()).build();
+      batch.put(receipts, Codec.location(head.height(), END_EVENTS_INDEX), end.toByteArray());
+    }
+    for (Map.Entry<ByteString, ByteString> w : result.writes().entrySet()) {
+      if (w.getValue() == null) {
+        batch.delete(state, w.getKey().toByteArray());
+      } else {
+        batch.put(state, w.getKey().toByteArray(), w.getValue().toByteArray());
+      }
+    }
+    batch.put(meta, META_LATTICE, result.lattice().toBytes().toByteArray());
+    batch.put(meta, META_ROOT, result.stateRoot().toByteArray());
+    batch.put(meta, Codec.concat(META_ROOT_AT, h), result.stateRoot().toByteArray());
+    batch.put(meta, META_HEAD, ByteBuffer.allocate(48).putLong(head.height()).put(head.hash().toByteArray())
+        .putLong(head.timestampMillis()).array());
+  }
+
+  /** A batch filler that may fail inside RocksDB. */
+  @FunctionalInterface
+  private interface BatchFiller {
+    void fill(WriteBatch batch) throws RocksDBException;
+  }
+
+  private void write(Durability durability, BatchFiller filler) {
+    checkOpen();
+    try (WriteBatch batch = new WriteBatch()) {
+      filler.fill(batch);
+      db.write(durability == Durability.SYNC ? syncWrite : groupWrite, batch);
+    } catch (RocksDBException e) {
+      throw new StoreException("write to ledger store " + dir + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Makes every write so far durable against power loss (fsyncs the write-ahead log). */
+  public void sync() {
+    checkOpen();
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      throw new StoreException("fsync of ledger store " + dir + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The committed head; empty before the genesis block is committed. */
+  public Optional<ChainHead> head() {
+    Tip t = tip;
+    return t == null ? Optional.empty() : Optional.of(t.head());
+  }
+
+  /** The state lattice after the head (a copy); the empty lattice before genesis. */
+  public LtHash lattice() {
+    Tip t = tip;
+    return t == null ? new LtHash() : t.lattice().copy();
+  }
+
+  /** The state root after the head; the empty state's root before genesis. */
+  public Hash stateRoot() {
+    Tip t = tip;
+    return t == null ? new LtHash().root() : t.root();
+  }
+
+  /** The state root after block {@code height}, if that block is committed. */
+  public Optional<Hash> stateRootAt(long height) {
+    byte[] v = Scans.get(db, meta, Codec.concat(META_ROOT_AT, Codec.height(height)));
+    return v == null ? Optional.empty() : Optional.of(Hash.of(v));
+  }
+
+  /** The genesis hash this store is pinned to. */
+  public Hash genesisHash() {
+    return genesisHash;
+  }
+
+  /** The data directory. */
+  public Path directory() {
+    return dir;
+  }
+
+  /** The certified block at {@code height}, if committed. */
+  public Optional<CertifiedBlock> block(long height) {
+    return blockBytes(height).map(b -> parse(b, CertifiedBlock.parser(), "block " + height));
+  }
+
+  /** The serialized CertifiedBlock at {@code height}, if committed (for serving peers without re-encoding). */
+  public Optional<ByteString> blockBytes(long height) {
+    byte[] v = Scans.get(db, blocks, Codec.height(height));
+    return v == null ? Optional.empty() : Optional.of(UnsafeByteOperations.unsafeWrap(v));
+  }
+
+  /** The height of the committed block with hash {@code hash}, if any. */
+  public Optional<Long> heightOf(Hash hash) {
+    byte[] v = Scans.get(db, blockHash, hash.toByteArray());
+    return v == null ? Optional.empty() : Optional.of(Codec.height(v));
+  }
+
+  /** Where transaction {@code txId} first appeared, if it did. */
+  public Optional<TxLocation> txLocation(Hash txId) {
+    byte[] v = Scans.get(db, txIndex, txId.toByteArray());
+    return v == null ? Optional.empty() : Optional.of(Codec.location(v));
+  }
+
+  /** The receipt of the transaction at {@code index} in block {@code height}. */
+  public Optional<Receipt> receipt(long height, int index) {
+    byte[] v = Scans.get(db, receipts, Codec.location(height, index));
+    return v == null ? Optional.empty()
+        : Optional.of(parse(UnsafeByteOperations.unsafeWrap(v), Receipt.parser(), "receipt " + height + "/" + index));
+  }
+
+  /** The receipt of transaction {@code txId}'s first occurrence. */
+  public Optional<Receipt> receipt(Hash txId) {
+    return txLocation(txId).flatMap(l -> receipt(l.height(), l.index()));
+  }
+
+  /** The receipts of block {@code height} in block order (empty if none or not committed). */
+  public List<Receipt> receipts(long height) {
+    List<Receipt> out = new ArrayList<>();
+    for (Map.Entry<ByteString, ByteString> e : Scans.scan(db, receipts, ByteString.copyFrom(Codec.height(height)), null)) {
+      Receipt r = parse(e.getValue(), Receipt.parser(), "receipt at height " + height);
+      if (e.getKey().substring(8).asReadOnlyByteBuffer().getInt() != END_EVENTS_INDEX) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** The events the contracts emitted at the end of block {@code height}. */
+  public List<Event> endEvents(long height) {
+    return receipt(height, END_EVENTS_INDEX).map(Receipt::getEventsList).orElse(List.of());
+  }
+
+  /**
+   * The committed contract state, read live: each read sees the state after the newest block
+   * committed at the time of that read. The executor uses it on the committing thread; other
+   * threads that need several consistent reads use {@link #snapshot()}.
+   */
+  public StateView state() {
+    return stateView;
+  }
+
+  /** A consistent view of the state after the current head; the caller closes it. */
+  public StateSnapshot snapshot() {
+    checkOpen();
+    synchronized (commitLock) {
+      Tip t = tip;
+      return new StateSnapshot(db, state, db.getSnapshot(), t == null ? -1 : t.head().height());
+    }
+  }
+
+  /** The consensus driver's own key-value log. */
+  public ConsensusLog consensusLog() {
+    return consensusLog;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("ledger store " + dir + " is closed");
+    }
+  }
+
+  private static <T> T parse(ByteString bytes, com.google.protobuf.Parser<T> parser, String what) {
+    try {
+      return parser.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException("ledger store: " + what + " is corrupt", e);
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Closes the database and every native object; idempotent. */
+  @Override
+  public void close() {
+    synchronized (commitLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (ColumnFamilyHandle h : handles) {
+        h.close();
+      }
+      db.close();
+      syncWrite.close();
+      groupWrite.close();
+      dbOptions.close();
+      cfOptions.close();
+      bloom.close();
+    }
+  }
+}

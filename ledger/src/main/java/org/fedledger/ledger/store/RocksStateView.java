@@ -1,0 +1,32 @@
+package org.fedledger.ledger.store;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.fedledger.ledger.exec.StateView;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDB;
+
+/** The live committed contract state in the {@code state} column family. */
+final class RocksStateView implements StateView {
+  private final RocksDB db;
+  private final ColumnFamilyHandle cf;
+
+  RocksStateView(RocksDB db, ColumnFamilyHandle cf) {
+    this.db = db;
+    this.cf = cf;
+  }
+
+  @Override
+  public Optional<ByteString> get(ByteString key) {
+    byte[] v = Scans.get(db, cf, key.toByteArray());
+    return v == null ? Optional.empty() : Optional.of(UnsafeByteOperations.unsafeWrap(v));
+  }
+
+  @Override
+  public List<Map.Entry<ByteString, ByteString>> scan(ByteString prefix) {
+    return Scans.scan(db, cf, prefix, null);
+  }
+}

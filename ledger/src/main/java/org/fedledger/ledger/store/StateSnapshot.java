@@ -1,0 +1,54 @@
+package org.fedledger.ledger.store;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.fedledger.ledger.exec.StateView;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.Snapshot;
+
+/**
+ * A consistent read-only view of the committed contract state as of one block, for queries
+ * that run while blocks keep committing. Must be closed (it pins a RocksDB snapshot).
+ */
+public final class StateSnapshot implements StateView, AutoCloseable {
+  private final RocksDB db;
+  private final ColumnFamilyHandle cf;
+  private final Snapshot snapshot;
+  private final ReadOptions ro;
+  private final long height;
+
+  StateSnapshot(RocksDB db, ColumnFamilyHandle cf, Snapshot snapshot, long height) {
+    this.db = db;
+    this.cf = cf;
+    this.snapshot = snapshot;
+    this.ro = new ReadOptions().setSnapshot(snapshot);
+    this.height = height;
+  }
+
+  /** The height of the block after which this snapshot was taken. */
+  public long height() {
+    return height;
+  }
+
+  @Override
+  public Optional<ByteString> get(ByteString key) {
+    byte[] v = Scans.get(db, cf, ro, key.toByteArray());
+    return v == null ? Optional.empty() : Optional.of(UnsafeByteOperations.unsafeWrap(v));
+  }
+
+  @Override
+  public List<Map.Entry<ByteString, ByteString>> scan(ByteString prefix) {
+    return Scans.scan(db, cf, prefix, snapshot);
+  }
+
+  @Override
+  public void close() {
+    ro.close();
+    db.releaseSnapshot(snapshot);
+  }
+}
