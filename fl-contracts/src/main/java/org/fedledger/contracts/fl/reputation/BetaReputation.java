@@ -38,7 +38,7 @@ public record BetaReputation(
   /** Default decay per round. */
   public static final double DEFAULT_DECAY = 0.9;
   /** Default reject margin. */
-  public static final double DEFAULT_REJECT_MARGIN = 2.0;
+  public static final double DEFAULT_REJECT_MARGIN = 4.0;
 
   /** Checks the ranges documented on the components. */
   public BetaReputation {
