@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The textbook O(n^2 d) Krum, written for clarity: for each i, the distances to every j != i
- * with a plain sequential sum, sorted, the n - f - 2 smallest added; then indices sorted by
+ * with the plain sequential fma chain that PairwiseDistances documents, sorted, the n - f - 2 smallest added; then indices sorted by
  * (score, key). The reference of the differential test.
  */
 final class NaiveKrum {
@@ -24,7 +24,7 @@ final class NaiveKrum {
         double s = 0;
         for (int k = 0; k < x[i].length; k++) {
           double d = (double) x[i][k] - (double) x[j][k];
-          s += d * d;
+          s = Math.fma(d, d, s); // the documented chain of PairwiseDistances
         }
         dist.add(s);
       }
