@@ -11,6 +11,12 @@ import org.fedledger.proto.GlobalModel;
 import org.fedledger.proto.ReceiptStatus;
 import org.fedledger.proto.ReputationParams;
 import org.fedledger.proto.Role;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /** CreateTask is ADMIN-only, validated, and stores version 0 and round 1. */
@@ -39,6 +45,30 @@ class TaskCreationTest {
     var tx = chain.tx(hospital, org.fedledger.proto.Transaction.newBuilder()
         .setCreateTask(FlChain.task("t", 4, AggregationRule.FEDAVG, 0, 0)));
     assertThat(chain.run(tx).getCode()).isEqualTo(FlCodes.NOT_ADMIN);
+  }
+
+  @Property(tries = 300)
+  void arbitraryParametersAreRefusedWithAReasonNeverACrash(@ForAll int f, @ForAll int m, @ForAll int min,
+      @ForAll int max, @ForAll long deadline, @ForAll double bound, @ForAll double decay, @ForAll double threshold,
+      @ForAll int minRounds, @ForAll double margin, @ForAll double trim, @ForAll("rules") AggregationRule rule,
+      @ForAll @IntRange(min = 0, max = 6) int length) {
+    FlChain fresh = new FlChain();
+    CreateTask.Builder t = CreateTask.newBuilder().setTaskId("fuzz").setRule(rule).setByzantineF(f).setSelectM(m)
+        .setMinUpdates(min).setMaxUpdates(max).setRoundDeadlineBlocks(deadline).setNormBound(bound)
+        .setTrimFraction(trim).setInitialWeights(Weights.pack(new float[length]))
+        .setReputation(ReputationParams.newBuilder().setDecay(decay).setSuspendThreshold(threshold)
+            .setMinRounds(minRounds).setRejectMargin(margin));
+    if (length > 0) {
+      t.addLayout(org.fedledger.proto.ModelSegment.newBuilder().setName("w").setLength(length));
+    }
+    var r = fresh.run(fresh.createTask(t.build()));
+    assertThat(r.getCode()).isIn("", FlCodes.INVALID_TASK);
+  }
+
+  @Provide
+  Arbitrary<AggregationRule> rules() {
+    return Arbitraries.of(AggregationRule.FEDAVG, AggregationRule.KRUM, AggregationRule.MULTI_KRUM,
+        AggregationRule.TRIMMED_MEAN, AggregationRule.MEDIAN, AggregationRule.AGGREGATION_RULE_UNSPECIFIED);
   }
 
   @Test
