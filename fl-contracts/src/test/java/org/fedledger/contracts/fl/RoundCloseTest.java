@@ -167,6 +167,16 @@ class RoundCloseTest {
   }
 
   @Test
+  void aDeltaIsAppliedToItsBaseModel() {
+    create(FlChain.task("t", D, AggregationRule.FEDAVG, 0, 0).setMinUpdates(1)
+        .setInitialWeights(Weights.pack(new float[] {1f, 2f, 3f, 4f})));
+    chain.block(chain.submit(people.get(0), FlChain.update("t", 1, 0, new float[] {0.5f, -0.5f, 0f, 1f}, 7)
+        .toBuilder().setIsDelta(true).build()));
+    assertThat(Weights.unpack(FlQueries.model(chain.state, "t", 1).orElseThrow().getWeights()))
+        .containsExactly(1.5f, 1.5f, 3f, 5f);
+  }
+
+  @Test
   void adminCloseWithTooFewUpdatesUnderWaitIsRefused() {
     create(FlChain.task("t", D, AggregationRule.KRUM, 1, 1));
     chain.block(submit(0, "t", 1, 1f, 1));
