@@ -1,0 +1,82 @@
+package org.fedledger.benchmarks;
+
+import com.google.protobuf.ByteString;
+import java.security.SecureRandom;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.fedledger.ledger.crypto.Ed25519;
+import org.fedledger.ledger.crypto.Hash;
+import org.fedledger.ledger.crypto.KeyPair;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The physical floors the other figures are read against: one Ed25519 signature, one
+ * verification (every validator verifies every transaction once), and SHA-256 over payloads
+ * the size of a transaction, a batched block and a large model update.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+@State(Scope.Benchmark)
+public class CryptoFloors {
+  private KeyPair key;
+  private ByteString message;
+  private ByteString signature;
+
+  /** Payloads to hash, by size. */
+  @State(Scope.Benchmark)
+  public static class Payload {
+    /** Size in bytes: a small tx, a 500-tx block, a 100,000-float model update. */
+    @Param({"256", "131072", "400000"})
+    public int payloadBytes;
+
+    byte[] bytes;
+
+    /** Fills the payload with seeded random bytes. */
+    @Setup
+    public void setup() {
+      bytes = new byte[payloadBytes];
+      new SplittableRandom(2).nextBytes(bytes);
+    }
+  }
+
+  /** Builds a key, a 200-byte transaction-sized message and its signature. */
+  @Setup
+  public void setup() {
+    key = Ed25519.generate(new SecureRandom());
+    byte[] msg = new byte[200];
+    new SplittableRandom(1).nextBytes(msg);
+    message = ByteString.copyFrom(msg);
+    signature = key.sign(message);
+  }
+
+  /** Ed25519 signature over a 200-byte message. */
+  @Benchmark
+  public ByteString ed25519Sign() {
+    return key.sign(message);
+  }
+
+  /** Ed25519 verification of a 200-byte message. */
+  @Benchmark
+  public boolean ed25519Verify() {
+    return Ed25519.verify(key.publicKey(), message, signature);
+  }
+
+  /** SHA-256 over a payload of {@link Payload#payloadBytes}. */
+  @Benchmark
+  public Hash sha256(Payload payload) {
+    return Hash.sha256(payload.bytes);
+  }
+}
