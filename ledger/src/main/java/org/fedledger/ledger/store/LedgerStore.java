@@ -187,13 +187,20 @@ public final class LedgerStore implements AutoCloseable {
     if (head == null) {
       return null;
     }
+    byte[] latticeBytes = Scans.get(db, meta, META_LATTICE);
+    byte[] rootBytes = Scans.get(db, meta, META_ROOT);
+    if (head.length != 48 || latticeBytes == null || latticeBytes.length != LtHash.BYTES
+        || rootBytes == null || rootBytes.length != Hash.LENGTH) {
+      throw new StoreException("ledger store " + dir + ": head, lattice or state root record is missing or"
+          + " has the wrong length (head " + head.length + " bytes): corrupt");
+    }
     ByteBuffer b = ByteBuffer.wrap(head);
     long height = b.getLong();
     byte[] hash = new byte[Hash.LENGTH];
     b.get(hash);
     ChainHead h = new ChainHead(height, Hash.of(hash), b.getLong());
-    LtHash lattice = LtHash.fromBytes(ByteString.copyFrom(Scans.get(db, meta, META_LATTICE)));
-    Hash root = Hash.of(Scans.get(db, meta, META_ROOT));
+    LtHash lattice = LtHash.fromBytes(ByteString.copyFrom(latticeBytes));
+    Hash root = Hash.of(rootBytes);
     if (!lattice.root().equals(root)) {
       throw new StoreException("ledger store " + dir + ": stored state root does not match the stored lattice");
     }

@@ -163,6 +163,30 @@ class LedgerStoreTest {
   }
 
   @Test
+  void aCorruptHeadRecordIsAClearError() throws Exception {
+    try (LedgerStore store = open()) {
+      ChainDriver.commitGenesis(store, Durability.SYNC);
+    }
+    List<byte[]> names = org.rocksdb.RocksDB.listColumnFamilies(new org.rocksdb.Options(), dir.toString());
+    List<org.rocksdb.ColumnFamilyDescriptor> descriptors = new java.util.ArrayList<>();
+    for (byte[] n : names) {
+      descriptors.add(new org.rocksdb.ColumnFamilyDescriptor(n));
+    }
+    List<org.rocksdb.ColumnFamilyHandle> handles = new java.util.ArrayList<>();
+    try (org.rocksdb.DBOptions o = new org.rocksdb.DBOptions();
+        org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(o, dir.toString(), descriptors, handles)) {
+      for (int i = 0; i < names.size(); i++) {
+        if (new String(names.get(i), java.nio.charset.StandardCharsets.UTF_8).equals("meta")) {
+          db.delete(handles.get(i), "lattice".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+      handles.forEach(org.rocksdb.ColumnFamilyHandle::close);
+    }
+    assertThatThrownBy(this::open).isInstanceOf(StoreException.class)
+        .hasMessageContaining(dir.toString()).hasMessageContaining("corrupt");
+  }
+
+  @Test
   void aClosedStoreSaysSo() {
     LedgerStore store = open();
     store.close();
