@@ -12,6 +12,7 @@ import org.fedledger.ledger.chain.Blocks;
 import org.fedledger.ledger.chain.ChainHead;
 import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.exec.BlockResult;
+import org.fedledger.ledger.exec.StateView;
 import org.fedledger.ledger.exec.LtHash;
 import org.fedledger.ledger.registry.Registry;
 import org.fedledger.proto.Block;
@@ -163,19 +164,75 @@ class LedgerStoreTest {
   }
 
   @Test
-  void aClosedStoreSaysSo() {
-    LedgerStore store = open();
-    store.close();
-    store.close();
-    assertThatThrownBy(store::sync).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+  void aCorruptHeadRecordIsAClearError() throws Exception {
+    try (LedgerStore store = open()) {
+      ChainDriver.commitGenesis(store, Durability.SYNC);
+    }
+    List<byte[]> names = org.rocksdb.RocksDB.listColumnFamilies(new org.rocksdb.Options(), dir.toString());
+    List<org.rocksdb.ColumnFamilyDescriptor> descriptors = new java.util.ArrayList<>();
+    for (byte[] n : names) {
+      descriptors.add(new org.rocksdb.ColumnFamilyDescriptor(n));
+    }
+    List<org.rocksdb.ColumnFamilyHandle> handles = new java.util.ArrayList<>();
+    try (org.rocksdb.DBOptions o = new org.rocksdb.DBOptions();
+        org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(o, dir.toString(), descriptors, handles)) {
+      for (int i = 0; i < names.size(); i++) {
+        if (new String(names.get(i), java.nio.charset.StandardCharsets.UTF_8).equals("meta")) {
+          db.delete(handles.get(i), "lattice".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+      handles.forEach(org.rocksdb.ColumnFamilyHandle::close);
+    }
+    assertThatThrownBy(this::open).isInstanceOf(StoreException.class)
+        .hasMessageContaining(dir.toString()).hasMessageContaining("corrupt");
   }
 
   @Test
-  void theConsensusLogKeepsItsEntries() {
+  void aClosedStoreSaysSoInsteadOfTouchingFreedNativeMemory() {
+    LedgerStore store = open();
+    ChainDriver.commitGenesis(store, Durability.SYNC);
+    StateView state = store.state();
+    ConsensusLog log = store.consensusLog();
+    StateSnapshot snap = store.snapshot();
+    store.close();
+    store.close();
+    assertThatThrownBy(() -> snap.get(ByteString.copyFromUtf8("k"))).isInstanceOf(IllegalStateException.class);
+    snap.close();
+    snap.close();
+    ByteString k = ByteString.copyFromUtf8("k");
+    assertThatThrownBy(store::sync).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+    assertThatThrownBy(() -> store.block(0)).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+    assertThatThrownBy(() -> store.receipts(0)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> store.stateRootAt(0)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> state.get(k)).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+    assertThatThrownBy(() -> state.scan(k)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> log.get(k)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> log.put(k, k, Durability.SYNC)).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void theConsensusLogKeepsItsEntriesAcrossReopen() {
+    ByteString a = ByteString.copyFromUtf8("vote/1");
+    ByteString b = ByteString.copyFromUtf8("vote/2");
+    ByteString c = ByteString.copyFromUtf8("vote/3");
+    ByteString v = ByteString.copyFromUtf8("v");
     try (LedgerStore store = open()) {
-      assertThat(store.consensusLog().get(ByteString.copyFromUtf8("view"))).isEmpty();
+      ConsensusLog log = store.consensusLog();
+      assertThat(log.get(a)).isEmpty();
+      log.put(a, v, Durability.SYNC);
+      log.write(java.util.Map.of(b, java.util.Optional.of(v), c, java.util.Optional.of(v)), Durability.GROUP);
+      log.delete(c, Durability.SYNC);
+      assertThat(log.scan(ByteString.copyFromUtf8("vote/"))).extracting(java.util.Map.Entry::getKey).containsExactly(a, b);
+    }
+    try (LedgerStore store = open()) {
+      ConsensusLog log = store.consensusLog();
+      assertThat(log.get(b)).contains(v);
+      log.deleteRange(a, c, Durability.SYNC);
+      assertThat(log.scan(ByteString.EMPTY)).isEmpty();
+      assertThat(store.head()).as("the consensus log is not the chain").isEmpty();
     }
   }
+
 
   private static CertifiedBlock cb(Block b) {
     return CertifiedBlock.newBuilder().setBlock(b).build();
