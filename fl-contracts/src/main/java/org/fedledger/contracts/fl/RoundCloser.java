@@ -54,7 +54,8 @@ final class RoundCloser {
       state.delete(FlKeys.update(spec.getTaskId(), round.getRound(), who));
     }
     AggregationRule rule = fallback ? AggregationRule.MEDIAN : spec.getRule();
-    RoundAggregation.Result r = RoundAggregation.run(spec, rule, vectors, claims, caps);
+    CreateTask rules = FlStore.closingRules(state, task);
+    RoundAggregation.Result r = RoundAggregation.run(rules, rule, vectors, claims, caps);
     long version = task.getCurrentVersion() + 1;
     GlobalModel model = storeModel(state, spec, round, version, height, r);
     RoundState.Builder closed = round.toBuilder().clearSubmissions().setStatus(RoundStatus.ROUND_CLOSED)
@@ -83,6 +84,7 @@ final class RoundCloser {
         .addAttributes(FlEvents.attr("reason", reason))
         .addAttributes(FlEvents.attr("shortfall", fallback ? ShortfallPolicy.FALLBACK_MEDIAN.name() : "NONE"))
         .addAttributes(FlEvents.attr("updates", Integer.toString(n)))
+        .addAttributes(FlEvents.attr("byzantine_f", Integer.toString(rules.getByzantineF())))
         .addAttributes(FlEvents.attr("contributors", Integer.toString(model.getContributorsCount()))).build());
   }
 

@@ -112,6 +112,22 @@ public final class TaskRules {
     }
   }
 
+  /**
+   * The rules a round closes under once {@code suspended} participants of the task are
+   * suspended: {@code byzantine_f} bounds the Byzantine participants of the task, and a
+   * suspended participant can no longer submit, so at most f - suspended Byzantine updates
+   * can be among the round's (never below 0). Without this, a task whose filter worked would
+   * starve: after its f attackers are suspended only n - f updates arrive, fewer than the
+   * 2f + 3 Krum needs. The assumption is that suspended participants were Byzantine, which
+   * the reputation rules (a clear margin, several rounds) are built to make true.
+   */
+  public static CreateTask afterSuspensions(CreateTask t, int suspended) {
+    if (suspended <= 0 || t.getByzantineF() == 0) {
+      return t;
+    }
+    return t.toBuilder().setByzantineF(Math.max(0, t.getByzantineF() - suspended)).build();
+  }
+
   /** Updates Multi-Krum keeps out of n: select_m, at most n - f; Krum keeps 1. */
   public static int effectiveM(CreateTask t, int n) {
     if (t.getRule() == AggregationRule.KRUM) {
