@@ -55,7 +55,9 @@ final class RoundCloser {
     }
     AggregationRule rule = fallback ? AggregationRule.MEDIAN : spec.getRule();
     CreateTask rules = FlStore.closingRules(state, task);
-    RoundAggregation.Result r = RoundAggregation.run(rules, rule, vectors, claims, caps);
+    float[] base = !spec.hasChecks() ? null : Weights.unpack(FlStore.model(state, spec.getTaskId(),
+        round.getBaseVersion()).orElseThrow(() -> new IllegalStateException("base model missing")).getWeights());
+    RoundAggregation.Result r = RoundAggregation.run(rules, rule, vectors, claims, caps, base);
     long version = task.getCurrentVersion() + 1;
     GlobalModel model = storeModel(state, spec, round, version, height, r);
     RoundState.Builder closed = round.toBuilder().clearSubmissions().setStatus(RoundStatus.ROUND_CLOSED)
@@ -68,7 +70,8 @@ final class RoundCloser {
       Submission s = subs.get(i);
       closed.addSubmissions(s.toBuilder().setOutcome(toProto(r.outcomes()[i])).setScore(r.scores()[i])
           .setWeight(r.weights()[i]));
-      recordReputation(state, spec, rep, s.getParticipant(), r.outcomes()[i], round.getRound(), height, events);
+      recordReputation(state, spec, rep, s.getParticipant(), r.outcomes()[i], r.penalties()[i], round.getRound(),
+          height, events);
       if (r.outcomes()[i] == Outcome.SELECTED) {
         credit(state, s.getParticipant(), spec.getRewardPerUpdate());
       }
@@ -121,12 +124,12 @@ final class RoundCloser {
   }
 
   private static void recordReputation(State state, CreateTask spec, BetaReputation rep, ByteString who,
-      Outcome outcome, long round, long height, EventSink events) {
+      Outcome outcome, double penalty, long round, long height, EventSink events) {
     ReputationRecord old = FlStore.reputation(state, spec.getTaskId(), who).orElse(
         ReputationRecord.newBuilder().setTaskId(spec.getTaskId()).setParticipant(who)
             .setStatus(ReputationStatus.IN_GOOD_STANDING).build());
     BetaReputation.Standing next = rep.next(
-        new BetaReputation.Standing(old.getAlpha(), old.getBeta(), old.getRounds()), outcome);
+        new BetaReputation.Standing(old.getAlpha(), old.getBeta(), old.getRounds()), outcome, penalty);
     ReputationRecord.Builder b = old.toBuilder().setAlpha(next.alpha()).setBeta(next.beta())
         .setScore(rep.score(next)).setRounds(next.rounds()).setLastRound(round);
     switch (outcome) {

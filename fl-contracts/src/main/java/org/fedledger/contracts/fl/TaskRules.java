@@ -50,6 +50,10 @@ public final class TaskRules {
     check(Double.isFinite(t.getNormBound()) && t.getNormBound() >= 0.0, "norm_bound must be finite and >= 0");
     check(rule != AggregationRule.TRIMMED_MEAN
         || (t.getTrimFraction() >= 0.0 && t.getTrimFraction() < 0.5), "trim_fraction must be in [0, 0.5)");
+    double similarity = t.getChecks().getMaxSimilarity();
+    check(similarity == 0.0 || (similarity > 0.0 && similarity <= 1.0), "checks.max_similarity must be 0 or in (0, 1]");
+    check(!t.hasChecks() || rule == AggregationRule.KRUM || rule == AggregationRule.MULTI_KRUM,
+        "checks apply to KRUM and MULTI_KRUM only");
     check(t.getShortfall() != ShortfallPolicy.UNRECOGNIZED, "unknown shortfall policy");
     check(t.getSampleWeighting() != org.fedledger.proto.SampleWeighting.UNRECOGNIZED, "unknown sample weighting");
     try {
@@ -157,6 +161,7 @@ public final class TaskRules {
         p.getDecay() == 0.0 ? BetaReputation.DEFAULT_DECAY : p.getDecay(),
         p.getSuspendThreshold(),
         p.getMinRounds(),
-        p.getRejectMargin() == 0.0 ? BetaReputation.DEFAULT_REJECT_MARGIN : p.getRejectMargin());
+        p.getRejectMargin() == 0.0 ? BetaReputation.DEFAULT_REJECT_MARGIN : p.getRejectMargin(),
+        p.getMaxPenalty() == 0.0 ? BetaReputation.DEFAULT_MAX_PENALTY : p.getMaxPenalty());
   }
 }

@@ -12,6 +12,7 @@ import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.crypto.KeyPair;
 import org.fedledger.ledger.exec.BlockResult;
 import org.fedledger.proto.AggregationRule;
+import org.fedledger.proto.SelectionChecks;
 import org.fedledger.proto.CreateTask;
 import org.fedledger.proto.Receipt;
 import org.fedledger.proto.ReceiptStatus;
@@ -42,7 +43,8 @@ import org.tribuo.classification.Label;
 
 /**
  * Runs one {@link ExperimentConfig} end to end on an {@link InProcessLedger}: an ADMIN
- * registers the hospitals and creates the task; every round each client fetches the newest
+ * registers the hospitals (each with its declared patient count as {@code max_samples}, the
+ * cap on what its updates may claim) and creates the task; every round each client fetches the newest
  * {@code GlobalModel} through {@link FlQueries}, trains (or attacks), and submits a signed
  * {@code SubmitUpdate}; all of a round's updates go into one block, and the contract closes
  * the round (at quorum, or at the deadline once suspended clients are refused). The new
@@ -53,23 +55,53 @@ public final class Experiment {
   public static final String TASK = "wdbc-lr";
   private static final int DEADLINE_BLOCKS = 2;
 
+  /** Sees every round's submitted updates and the model they produced (for analysis tools). */
+  public interface RoundObserver {
+    /** Round {@code round} started from {@code global}, client c submitted {@code updates[c]}, and produced {@code next}. */
+    void onRound(long round, float[] global, List<float[]> updates, float[] next);
+  }
+
   private final ExperimentConfig config;
+  private final RoundObserver observer;
 
   /** An experiment over {@code config}. */
   public Experiment(ExperimentConfig config) {
-    this.config = config;
+    this(config, (round, global, updates, next) -> { });
   }
 
-  /** The task an experiment creates: the layout, zero weights, the rule and its parameters. */
+  /** An experiment over {@code config} that reports every round to {@code observer}. */
+  public Experiment(ExperimentConfig config, RoundObserver observer) {
+    this.config = config;
+    this.observer = observer;
+  }
+
+  /**
+   * Reputation: decay 0.9, suspension below 0.3 from round 2 on, reject margin 4 (the
+   * default), and a filtered update counting up to twice (at 8 times the median Krum score).
+   */
+  public static ReputationParams reputation() {
+    return ReputationParams.newBuilder().setDecay(0.9).setSuspendThreshold(0.3).setMinRounds(2).setRejectMargin(4.0)
+        .setMaxPenalty(2.0).build();
+  }
+
+  /**
+   * The task an experiment creates: the {@link ModelLayout}, zero initial weights, {@code
+   * rule} with Byzantine count {@code f} (Multi-Krum keeps n - f), {@link #reputation()},
+   * capped sample weights, no norm bound (the filters, not a bound, are under test), and for
+   * Krum rules the collusion check (cosine 0.99) and the direction check.
+   */
   public static CreateTask task(String id, AggregationRule rule, int clients, int f) {
     int min = TaskRules.ruleMinimum(rule, f);
-    return CreateTask.newBuilder().setTaskId(id).setDescription("WDBC logistic regression")
+    CreateTask.Builder t = CreateTask.newBuilder().setTaskId(id).setDescription("WDBC logistic regression")
         .addAllLayout(ModelLayout.segments()).setInitialWeights(Weights.pack(new float[ModelLayout.LENGTH]))
         .setRule(rule).setByzantineF(f).setSelectM(Math.max(1, clients - f))
         .setMinUpdates(Math.max(min, 1)).setMaxUpdates(clients).setRoundDeadlineBlocks(DEADLINE_BLOCKS)
-        .setReputation(ReputationParams.newBuilder().setDecay(0.9).setSuspendThreshold(0.3).setMinRounds(3))
-        .setRewardPerUpdate(1).setShortfall(ShortfallPolicy.WAIT)
-        .setSampleWeighting(SampleWeighting.CAPPED_SAMPLES).build();
+        .setReputation(reputation()).setRewardPerUpdate(1).setShortfall(ShortfallPolicy.WAIT)
+        .setSampleWeighting(SampleWeighting.CAPPED_SAMPLES);
+    if (rule == AggregationRule.MULTI_KRUM || rule == AggregationRule.KRUM) {
+      t.setChecks(SelectionChecks.newBuilder().setMaxSimilarity(0.99).setDirection(true));
+    }
+    return t.build();
   }
 
   /** Runs the experiment. */
@@ -98,7 +130,8 @@ public final class Experiment {
           std, lc) : null;
       clients.add(new Client(name, key(name), attacker, learner, flipped, new SplittableRandom(config.seed() * 31 + c)));
       ledger.submit(admin, Transaction.newBuilder().setRegisterParticipant(RegisterParticipant.newBuilder()
-          .setPublicKey(clients.get(c).key.publicKey()).setName(name).setRole(Role.HOSPITAL).setConsent(true)));
+          .setPublicKey(clients.get(c).key.publicKey()).setName(name).setRole(Role.HOSPITAL).setConsent(true)
+          .setMaxSamples(shard.size())));
     }
     ledger.submit(admin, Transaction.newBuilder()
         .setCreateTask(task(TASK, config.rule(), n, config.assumedF())));
@@ -138,6 +171,7 @@ public final class Experiment {
       }
       float[] next = Weights.unpack(FlQueries.latestModel(ledger.state(), TASK).orElseThrow().getWeights());
       evals.add(LocalLearner.evaluate(next, test));
+      observer.onRound(round, global, updates, next);
       for (int c = 0; c < n; c++) {
         ReputationRecord rec = FlQueries.reputation(ledger.state(), TASK, clients.get(c).key.publicKey())
             .orElse(ReputationRecord.getDefaultInstance());
