@@ -166,13 +166,13 @@ public final class PairwiseDistances {
    */
   public PairwiseDistances subset(int[] members) {
     int k = members.length;
-    double[] m = new double[k * k];
+    double[][] m = new double[k][k];
     for (int a = 0; a < k; a++) {
       for (int b = a + 1; b < k; b++) {
-        m[a * k + b] = get(members[a], members[b]);
+        m[a][b] = get(members[a], members[b]);
       }
     }
-    return new PairwiseDistances(k, k, m);
+    return new PairwiseDistances(k, m);
   }
 
   /** Number of vectors. */
