@@ -3,7 +3,6 @@ package org.fedledger.testnet.sim;
 import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.fedledger.contracts.fl.FlQueries;
 import org.fedledger.contracts.fl.TaskRules;
 import org.fedledger.contracts.fl.Weights;
@@ -29,13 +28,11 @@ import org.fedledger.proto.ShortfallPolicy;
 import org.fedledger.proto.SubmitUpdate;
 import org.fedledger.proto.TaskState;
 import org.fedledger.proto.Transaction;
-import org.fedledger.testnet.attack.AttackMode;
-import org.fedledger.testnet.attack.Collusion;
+import org.fedledger.testnet.attack.Cohort;
 import org.fedledger.testnet.fl.Evaluation;
 import org.fedledger.testnet.fl.LocalLearner;
 import org.fedledger.testnet.fl.ModelLayout;
 import org.fedledger.testnet.fl.Partition;
-import org.fedledger.testnet.fl.Sample;
 import org.fedledger.testnet.fl.Standardiser;
 import org.fedledger.testnet.fl.Wdbc;
 import org.tribuo.ImmutableDataset;
@@ -119,25 +116,18 @@ public final class Experiment {
 
     KeyPair admin = key("admin");
     InProcessLedger ledger = new InProcessLedger(admin);
-    List<Client> clients = new ArrayList<>();
+    Cohort cohort = new Cohort(part, std, config.attackers(), config.mode(), config.params(), config.seed());
+    List<KeyPair> keys = new ArrayList<>();
     for (int c = 0; c < n; c++) {
-      boolean attacker = c < config.attackers();
-      String name = (attacker ? "attacker-" : "hospital-") + String.format("%02d", c);
-      LocalLearner.Config lc = LocalLearner.Config.standard(config.seed() * 1000 + c);
-      List<Sample> shard = part.shard(c);
-      LocalLearner learner = new LocalLearner(name, shard, std, lc);
-      LocalLearner flipped = attacker ? new LocalLearner(name + "-flipped", shard.stream().map(Sample::flipped).toList(),
-          std, lc) : null;
-      clients.add(new Client(name, key(name), attacker, learner, flipped, new SplittableRandom(config.seed() * 31 + c)));
+      keys.add(key(cohort.name(c)));
       ledger.submit(admin, Transaction.newBuilder().setRegisterParticipant(RegisterParticipant.newBuilder()
-          .setPublicKey(clients.get(c).key.publicKey()).setName(name).setRole(Role.HOSPITAL).setConsent(true)
-          .setMaxSamples(shard.size())));
+          .setPublicKey(keys.get(c).publicKey()).setName(cohort.name(c)).setRole(Role.HOSPITAL).setConsent(true)
+          .setMaxSamples(cohort.rows(c))));
     }
     ledger.submit(admin, Transaction.newBuilder()
         .setCreateTask(task(TASK, config.rule(), n, config.assumedF())));
     requireSuccess(ledger.commit());
 
-    Collusion collusion = new Collusion(config.mode(), config.params(), n, config.attackers());
     List<Evaluation> evals = new ArrayList<>();
     List<List<Double>> scores = new ArrayList<>();
     int[] suspendedRound = new int[n];
@@ -151,11 +141,10 @@ public final class Experiment {
       long round = task.getCurrentRound();
       long base = task.getCurrentVersion();
       float[] global = Weights.unpack(FlQueries.latestModel(ledger.state(), TASK).orElseThrow().getWeights());
-      List<float[]> updates = updates(clients, collusion, global, round);
+      List<float[]> updates = cohort.updates(global, round);
       for (int c = 0; c < n; c++) {
-        Client cl = clients.get(c);
-        long claim = cl.attacker ? collusion.claim(cl.learner.sampleCount()) : cl.learner.sampleCount();
-        ledger.submit(cl.key, Transaction.newBuilder().setSubmitUpdate(SubmitUpdate.newBuilder().setTaskId(TASK)
+        long claim = cohort.claim(c);
+        ledger.submit(keys.get(c), Transaction.newBuilder().setSubmitUpdate(SubmitUpdate.newBuilder().setTaskId(TASK)
             .setRound(round).setBaseVersion(base).setWeights(Weights.pack(updates.get(c))).setSampleCount(claim)));
       }
       ledger.commit();
@@ -167,13 +156,13 @@ public final class Experiment {
       }
       RoundState closed = FlQueries.round(ledger.state(), TASK, round).orElseThrow();
       for (int c = 0; c < n; c++) {
-        outcomes.get(c).append(outcomeLetter(closed, clients.get(c).key.publicKey()));
+        outcomes.get(c).append(outcomeLetter(closed, keys.get(c).publicKey()));
       }
       float[] next = Weights.unpack(FlQueries.latestModel(ledger.state(), TASK).orElseThrow().getWeights());
       evals.add(LocalLearner.evaluate(next, test));
       observer.onRound(round, global, updates, next);
       for (int c = 0; c < n; c++) {
-        ReputationRecord rec = FlQueries.reputation(ledger.state(), TASK, clients.get(c).key.publicKey())
+        ReputationRecord rec = FlQueries.reputation(ledger.state(), TASK, keys.get(c).publicKey())
             .orElse(ReputationRecord.getDefaultInstance());
         scores.get(c).add(rec.getRounds() == 0 ? 0.5 : rec.getScore());
         if (suspendedRound[c] == 0 && rec.getStatus() == ReputationStatus.SUSPENDED_ON_TASK) {
@@ -183,31 +172,10 @@ public final class Experiment {
     }
     List<ClientTrace> traces = new ArrayList<>();
     for (int c = 0; c < n; c++) {
-      traces.add(new ClientTrace(clients.get(c).name, clients.get(c).attacker, scores.get(c), outcomes.get(c).toString(),
+      traces.add(new ClientTrace(cohort.name(c), cohort.attacker(c), scores.get(c), outcomes.get(c).toString(),
           suspendedRound[c]));
     }
     return new ExperimentResult(config, evals, traces);
-  }
-
-  private static List<float[]> updates(List<Client> clients, Collusion collusion, float[] global, long round) {
-    List<float[]> own = new ArrayList<>();
-    List<float[]> pooled = new ArrayList<>();
-    for (Client c : clients) {
-      boolean flippedData = c.attacker
-          && (collusion.mode() == AttackMode.LABEL_FLIP || collusion.mode() == AttackMode.MODEL_REPLACEMENT);
-      float[] u = c.attacker && collusion.mode() == AttackMode.GAUSSIAN_NOISE ? global
-          : (flippedData ? c.flipped : c.learner).train(global, round);
-      own.add(u);
-      if (c.attacker && !flippedData) {
-        pooled.add(u);
-      }
-    }
-    List<float[]> out = new ArrayList<>();
-    for (int i = 0; i < clients.size(); i++) {
-      Client c = clients.get(i);
-      out.add(c.attacker ? collusion.craft(global, own.get(i), pooled, c.noise) : own.get(i));
-    }
-    return out;
   }
 
   private static char outcomeLetter(RoundState round, ByteString who) {
@@ -245,6 +213,4 @@ public final class Experiment {
     return Ed25519.fromSeed(Hash.sha256(ByteString.copyFromUtf8("fedledger-sim-key/" + name)).bytes().toByteArray());
   }
 
-  private record Client(String name, KeyPair key, boolean attacker, LocalLearner learner, LocalLearner flipped,
-      SplittableRandom noise) {}
 }
