@@ -2,7 +2,7 @@ package org.fedledger.consensus;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.TreeSet;
 import java.util.List;
 import java.util.function.Function;
 import org.fedledger.ledger.chain.Chain;
@@ -85,7 +85,7 @@ final class ProposalCheck {
       return "tx_count wrong or above block_tx_max";
     }
     List<Hash> ids = new ArrayList<>(count);
-    HashSet<Hash> seen = new HashSet<>(count * 2);
+    TreeSet<Hash> seen = new TreeSet<>();
     for (int i = 0; i < count; i++) {
       Envelope e = block.getTransactions(i);
       Hash id = Hash.sha256(e.getBody());
