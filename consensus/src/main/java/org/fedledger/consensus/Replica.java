@@ -136,6 +136,27 @@ public final class Replica {
     return r;
   }
 
+  /**
+   * As {@link #restore(ReplicaConfig, ChainHead, Hash, List)}, with {@code committedTx} telling
+   * whether the ledger store already holds a transaction id, so that a restarted replica neither
+   * re-proposes nor accepts a block with a transaction committed before the restart (the node
+   * passes {@code id -> store.txLocation(id).isPresent()}).
+   */
+  public static Replica restore(ReplicaConfig config, ChainHead head, Hash stateRoot,
+      List<Map.Entry<ByteString, ByteString>> records, java.util.function.Predicate<Hash> committedTx) {
+    Replica r = restore(config, head, stateRoot, records);
+    r.pool.stored = committedTx;
+    return r;
+  }
+
+  /** As {@link #create(ReplicaConfig, ChainHead, Hash)}, with the store's committed-transaction lookup. */
+  public static Replica create(ReplicaConfig config, ChainHead head, Hash stateRoot,
+      java.util.function.Predicate<Hash> committedTx) {
+    Replica r = create(config, head, stateRoot);
+    r.pool.stored = committedTx;
+    return r;
+  }
+
   private void load(List<Map.Entry<ByteString, ByteString>> records) throws InvalidProtocolBufferException {
     for (Map.Entry<ByteString, ByteString> e : records) {
       ByteString key = e.getKey();
@@ -179,6 +200,9 @@ public final class Replica {
         slot.votesFor(view);
         slot.prepares[self] = slot.hash;
       }
+    }
+    for (org.fedledger.proto.PrePreparedEntry q : r.getPrePreparedList()) {
+      slot.notePrePrepared(Hash.of(q.getBlockHash()), q.getView());
     }
     if (r.getPrepared()) {
       slot.preparedView = r.getPreparedView();
