@@ -379,17 +379,22 @@ public final class Replica {
     }
     Slot slot = slot(s);
     Hash hash = Blocks.hash(pp.getBlock());
-    PrePrepare held = slot.hasPrePrepare(view) ? slot.prePrepare : slot.pending;
-    if (held != null && held.getView() == view) {
-      if (Blocks.hash(held.getBlock()).equals(hash)) {
+    if (slot.hasPrePrepare(view)) {
+      if (slot.hash.equals(hash)) {
         count(Drop.DUPLICATE);
+      } else if (slot.prePrepare != null) {
+        equivocation(from, slot.prePrepare, pp);
       } else {
-        equivocation(from, held, pp);
+        count(Drop.EQUIVOCATION); // a NEW-VIEW re-proposal holds this slot: the leader contradicts its NEW-VIEW
       }
       return;
     }
-    if (slot.hasPrePrepare(view)) {
-      count(Drop.DUPLICATE);
+    if (slot.pending != null && slot.pending.getView() == view) {
+      if (Blocks.hash(slot.pending.getBlock()).equals(hash)) {
+        count(Drop.DUPLICATE);
+      } else {
+        equivocation(from, slot.pending, pp);
+      }
       return;
     }
     ChainHead parent = parentOf(s);
