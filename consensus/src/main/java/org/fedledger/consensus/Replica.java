@@ -446,7 +446,7 @@ public final class Replica {
     }
     slot.votesFor(view);
     slot.accept(view, pp.getBlock(), h, hash, txs, pp);
-    pool.markInFlight(txs);
+    pool.markInFlight(txs, ticks);
     persistSlot(slot);
     slot.prepares[self] = hash;
     broadcast(ConsensusMessage.newBuilder()
@@ -853,8 +853,8 @@ public final class Replica {
     if (ownCheckpoint != null) {
       send.add(ownCheckpoint);
     }
-    if (!hasPendingWork()) {
-      return;
+    if (!hasPendingWork() || lastProgressTick > ticks - config.retransmitTicks()) {
+      return; // nothing outstanding, or it is moving: votes are not lost
     }
     boolean leader = self == leader(view);
     for (Slot s : slots.tailMap(committedHead.height() - config.windowBlocks(), false).values()) {
