@@ -1,0 +1,36 @@
+package org.fedledger.consensus;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Keys of the records a replica persists in the consensus log. All start with {@link #PREFIX},
+ * so a driver restores a replica from {@code ConsensusLog.scan(LogKeys.PREFIX)}.
+ */
+public final class LogKeys {
+  private LogKeys() {}
+
+  /** Every key starts with these bytes: {@code "pbft/"}. */
+  public static final ByteString PREFIX = ascii("pbft/");
+  /** The {@code ViewRecord}. */
+  public static final ByteString VIEW = ascii("pbft/view");
+  /** The {@code CheckpointRecord}. */
+  public static final ByteString CHECKPOINT = ascii("pbft/checkpoint");
+  /** Prefix of the {@code SlotRecord}s; the key ends with the 8-byte big-endian sequence. */
+  public static final ByteString SLOT_PREFIX = ascii("pbft/slot/");
+
+  /** The key of the slot record of {@code sequence}. */
+  public static ByteString slot(long sequence) {
+    return SLOT_PREFIX.concat(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(sequence).array()));
+  }
+
+  /** The sequence of a slot key. */
+  public static long slotSequence(ByteString key) {
+    return key.substring(SLOT_PREFIX.size()).asReadOnlyByteBuffer().getLong();
+  }
+
+  private static ByteString ascii(String s) {
+    return ByteString.copyFrom(s, StandardCharsets.US_ASCII);
+  }
+}

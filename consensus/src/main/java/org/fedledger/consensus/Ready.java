@@ -1,0 +1,89 @@
+package org.fedledger.consensus;
+
+import com.google.protobuf.ByteString;
+import java.util.List;
+import java.util.Objects;
+import org.fedledger.ledger.exec.ParsedTx;
+import org.fedledger.proto.CertifiedBlock;
+import org.fedledger.proto.ConsensusMessage;
+
+/**
+ * What one {@link Replica#step} asks the driver to do, in this order:
+ * <ol>
+ *   <li>{@link #persist}: write every change to the consensus log durably (one atomic batch,
+ *       synced) BEFORE any message of this Ready leaves the process, so that a restarted
+ *       replica never votes two ways;
+ *   <li>{@link #send}: send the messages;
+ *   <li>{@link #commit}: execute each block in order, store it with its receipts and state in
+ *       one batch, then feed {@link Input.Executed} back;
+ *   <li>{@link #evidence}: keep proofs of equivocation (for operators; nothing to act on).
+ * </ol>
+ * Lists are never null and never modified afterwards.
+ */
+public record Ready(List<Persist> persist, List<Outbound> send, List<CommittedBlock> commit,
+    List<Equivocation> evidence) {
+
+  /** A Ready with nothing to do. */
+  public static final Ready EMPTY = new Ready(List.of(), List.of(), List.of(), List.of());
+
+  /** Copies the lists. */
+  public Ready {
+    persist = List.copyOf(persist);
+    send = List.copyOf(send);
+    commit = List.copyOf(commit);
+    evidence = List.copyOf(evidence);
+  }
+
+  /** True when there is nothing to do. */
+  public boolean isEmpty() {
+    return persist.isEmpty() && send.isEmpty() && commit.isEmpty() && evidence.isEmpty();
+  }
+
+  /** A message to send; {@code to == BROADCAST} means every other validator. */
+  public record Outbound(int to, ConsensusMessage msg) {
+    /** The destination meaning "every validator but me". */
+    public static final int BROADCAST = -1;
+
+    /** Checks presence. */
+    public Outbound {
+      Objects.requireNonNull(msg, "msg");
+    }
+  }
+
+  /**
+   * A block agreed by 2f+1 validators, with its commit certificate and its transactions
+   * parsed (signatures already verified, ready for the ledger Executor).
+   */
+  public record CommittedBlock(CertifiedBlock block, List<ParsedTx> txs) {
+    /** Copies the list. */
+    public CommittedBlock {
+      Objects.requireNonNull(block, "block");
+      txs = List.copyOf(txs);
+    }
+
+    /** The block height. */
+    public long height() {
+      return block.getCertificate().getHeight();
+    }
+  }
+
+  /** A change to the consensus log: a put, or a delete when {@code value} is null. */
+  public record Persist(ByteString key, ByteString value) {
+    /** Checks the key. */
+    public Persist {
+      Objects.requireNonNull(key, "key");
+    }
+
+    /** True for a delete. */
+    public boolean isDelete() {
+      return value == null;
+    }
+  }
+
+  /**
+   * Two proposals signed by the same leader for the same (view, sequence) with different
+   * blocks: proof that validator {@code leader} is Byzantine.
+   */
+  public record Equivocation(int leader, long view, long sequence, ConsensusMessage first,
+      ConsensusMessage second) {}
+}

@@ -1,0 +1,123 @@
+package org.fedledger.consensus;
+
+import com.google.protobuf.ByteString;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import org.fedledger.ledger.chain.ChainHead;
+import org.fedledger.ledger.crypto.Hash;
+import org.fedledger.ledger.exec.ParsedTx;
+import org.fedledger.proto.Block;
+import org.fedledger.proto.BlockHeader;
+import org.fedledger.proto.PrePrepare;
+import org.fedledger.proto.SlotRecord;
+
+/**
+ * What a replica knows about one sequence number (Castro-Liskov's message log, one entry):
+ * the PRE-PREPARE it accepted, the votes of the current view, the highest view it was prepared
+ * in, and whether the block is committed here. Votes are kept in arrays indexed by validator.
+ */
+final class Slot {
+  final long sequence;
+
+  // The accepted PRE-PREPARE (ppView >= 0), in view ppView.
+  long ppView = -1;
+  Block block;
+  BlockHeader header;
+  Hash hash;
+  List<ParsedTx> txs;
+  HashSet<Hash> txIds;
+  PrePrepare prePrepare; // as received or sent (null for a NEW-VIEW re-proposal)
+
+  // A PRE-PREPARE of the current view waiting for its parent's.
+  PrePrepare pending;
+  int pendingFrom = -1;
+
+  // Votes of view voteView.
+  long voteView = -1;
+  final Hash[] prepares;
+  final Hash[] commitHashes;
+  final ByteString[] commitSignatures;
+  boolean preparedNow;
+  boolean commitSent;
+
+  // Highest view in which this replica was prepared (persisted; reported in VIEW-CHANGE).
+  long preparedView = -1;
+  Hash preparedHash;
+  Block preparedBlock;
+
+  boolean committed;
+
+  Slot(long sequence, int n) {
+    this.sequence = sequence;
+    this.prepares = new Hash[n];
+    this.commitHashes = new Hash[n];
+    this.commitSignatures = new ByteString[n];
+  }
+
+  boolean hasPrePrepare(long view) {
+    return ppView == view && block != null;
+  }
+
+  /** Clears the votes when the view moves. */
+  void votesFor(long view) {
+    if (voteView != view) {
+      voteView = view;
+      Arrays.fill(prepares, null);
+      Arrays.fill(commitHashes, null);
+      Arrays.fill(commitSignatures, null);
+      preparedNow = false;
+      commitSent = false;
+    }
+  }
+
+  void accept(long view, Block block, BlockHeader header, Hash hash, List<ParsedTx> txs, PrePrepare pp) {
+    this.ppView = view;
+    this.block = block;
+    this.header = header;
+    this.hash = hash;
+    this.txs = txs;
+    this.txIds = null;
+    this.prePrepare = pp;
+    this.pending = null;
+    this.pendingFrom = -1;
+  }
+
+  boolean containsTx(Hash id) {
+    if (txIds == null) {
+      txIds = new HashSet<>(txs.size() * 2);
+      for (ParsedTx t : txs) {
+        txIds.add(t.id());
+      }
+    }
+    return txIds.contains(id);
+  }
+
+  ChainHead asHead() {
+    return new ChainHead(header.getHeight(), hash, header.getTimestampMillis());
+  }
+
+  int count(Hash[] votes, Hash h, int skip) {
+    int c = 0;
+    for (int i = 0; i < votes.length; i++) {
+      if (i != skip && h.equals(votes[i])) {
+        c++;
+      }
+    }
+    return c;
+  }
+
+  SlotRecord toRecord() {
+    SlotRecord.Builder b = SlotRecord.newBuilder().setSequence(sequence);
+    if (block != null) {
+      b.setPrePreparedView(ppView).setBlock(block);
+    }
+    if (preparedView >= 0) {
+      b.setPrepared(true).setPreparedView(preparedView).setPreparedHash(preparedHash.bytes());
+      if (!preparedHash.equals(hash)) {
+        b.setPreparedBlock(preparedBlock);
+      }
+    }
+    return b.build();
+  }
+}
