@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "fedledger", mixinStandardHelpOptions = true, versionProvider = Fedledger.Version.class,
     description = "FedLedger: a permissioned PBFT ledger whose contracts run federated learning.",
     subcommands = {
-        KeygenCommand.class, TestnetCommand.class,
+        NodeCommand.class, KeygenCommand.class, TestnetCommand.class,
         SubmitCommand.class, StatusCommand.class, BlockCommand.class, ReceiptCommand.class,
         CommandLine.HelpCommand.class})
 public final class Fedledger implements Runnable {
@@ -45,14 +45,9 @@ public final class Fedledger implements Runnable {
   /** The software version (from the jar manifest when packaged). */
   public static final class Version implements CommandLine.IVersionProvider {
     /** The version string. */
-    public static String version() {
-      String v = Fedledger.class.getPackage().getImplementationVersion();
-      return v == null ? "0.1.0-SNAPSHOT" : v;
-    }
-
     @Override
     public String[] getVersion() {
-      return new String[] {"fedledger " + version()};
+      return new String[] {"fedledger " + org.fedledger.node.exec.Validator.version()};
     }
   }
 }

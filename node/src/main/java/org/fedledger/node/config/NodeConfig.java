@@ -45,15 +45,17 @@ public record NodeConfig(Path source, Files files, Listen listen, Consensus cons
 
   /** Replica knobs (see consensus ReplicaConfig); the defaults suit a loopback testnet. */
   public record Consensus(
-      long tickMillis,                 // key consensus.tick_millis, default 50
+      long tickMillis,                 // key consensus.tick_millis, default 10
       int checkpointIntervalBlocks,    // key consensus.checkpoint_interval_blocks, default 16
-      int windowBlocks,                // key consensus.window_blocks, default 32
-      int viewChangeTimeoutTicks,      // key consensus.view_change_timeout_ticks, default 40 (2 s)
-      int viewChangeTimeoutTicksMax,   // key consensus.view_change_timeout_ticks_max, default 640
+      int windowBlocks,                // key consensus.window_blocks, default 16
+      int viewChangeTimeoutTicks,      // key consensus.view_change_timeout_ticks, default 200 (2 s)
+      int viewChangeTimeoutTicksMax,   // key consensus.view_change_timeout_ticks_max, default 3000 (30 s)
+      int retransmitTicks,             // key consensus.retransmit_ticks, default 20
+      int statusIntervalTicks,         // key consensus.status_interval_ticks, default 50
       int proposeDelayTicks) {         // key consensus.propose_delay_ticks, default 1
     /** Defaults for a loopback testnet. */
     public static Consensus defaults() {
-      return new Consensus(50, 16, 32, 40, 640, 1);
+      return new Consensus(10, 16, 16, 200, 3000, 20, 50, 1);
     }
   }
 
@@ -61,12 +63,12 @@ public record NodeConfig(Path source, Files files, Listen listen, Consensus cons
   public record Limits(
       int inputQueueMax,      // key limits.input_queue_max, default 100000 events
       int mempoolTxMax,       // key limits.mempool_tx_max, default 50000 transactions
-      int peerQueueMax,       // key limits.peer_queue_max, default 10000 frames per peer
+      int peerBufferBytesMax, // key limits.peer_buffer_bytes_max, default 16 MiB queued per peer
       long waitCommitMaxMillis, // key limits.wait_commit_max_millis, default 300000
       long shutdownGraceMillis) { // key limits.shutdown_grace_millis, default 5000
     /** Defaults. */
     public static Limits defaults() {
-      return new Limits(100_000, 50_000, 10_000, 300_000, 5_000);
+      return new Limits(100_000, 50_000, 16 << 20, 300_000, 5_000);
     }
   }
 
@@ -89,13 +91,11 @@ public record NodeConfig(Path source, Files files, Listen listen, Consensus cons
     if (consensus.proposeDelayTicks() < 0) {
       out.add(at("consensus.propose_delay_ticks") + " must be >= 0, got " + consensus.proposeDelayTicks());
     }
-    if (consensus.windowBlocks() < consensus.checkpointIntervalBlocks()) {
-      out.add(at("consensus.window_blocks") + " must be >= consensus.checkpoint_interval_blocks ("
-          + consensus.checkpointIntervalBlocks() + "), got " + consensus.windowBlocks());
-    }
+    positive(out, "consensus.retransmit_ticks", consensus.retransmitTicks());
+    positive(out, "consensus.status_interval_ticks", consensus.statusIntervalTicks());
     positive(out, "limits.input_queue_max", limits.inputQueueMax());
     positive(out, "limits.mempool_tx_max", limits.mempoolTxMax());
-    positive(out, "limits.peer_queue_max", limits.peerQueueMax());
+    positive(out, "limits.peer_buffer_bytes_max", limits.peerBufferBytesMax());
     positive(out, "limits.wait_commit_max_millis", limits.waitCommitMaxMillis());
     if (limits.shutdownGraceMillis() < 0) {
       out.add(at("limits.shutdown_grace_millis") + " must be >= 0, got " + limits.shutdownGraceMillis());

@@ -28,15 +28,17 @@ import java.util.TreeSet;
  * peer.listen =                          # bind address for peers; empty: genesis peer_address
  * rpc.listen =                           # gRPC bind address; empty: genesis rpc_address
  * metrics.listen = 127.0.0.1:9100        # Prometheus endpoint; empty: none
- * consensus.tick_millis = 50             # one replica Tick every this many ms
- * consensus.checkpoint_interval_blocks = 16
- * consensus.window_blocks = 32
- * consensus.view_change_timeout_ticks = 40
- * consensus.view_change_timeout_ticks_max = 640
- * consensus.propose_delay_ticks = 1
+ * consensus.tick_millis = 10             # one replica Tick every this many ms
+ * consensus.checkpoint_interval_blocks = 16 # K: a checkpoint every K blocks
+ * consensus.window_blocks = 16           # W: blocks in flight
+ * consensus.view_change_timeout_ticks = 200     # no progress for this long: view change
+ * consensus.view_change_timeout_ticks_max = 3000 # cap of its exponential back-off
+ * consensus.retransmit_ticks = 20        # resend votes after this many ticks without progress
+ * consensus.status_interval_ticks = 50   # STATUS heartbeat (lets laggards notice)
+ * consensus.propose_delay_ticks = 1      # leader waits up to this to fill a block
  * limits.input_queue_max = 100000        # event-loop input queue (bounded)
  * limits.mempool_tx_max = 50000          # pending client transactions
- * limits.peer_queue_max = 10000          # outbound frames queued per peer
+ * limits.peer_buffer_bytes_max = 16777216 # outbound bytes queued per peer; more are dropped
  * limits.wait_commit_max_millis = 300000 # cap of WaitForCommit
  * limits.shutdown_grace_millis = 5000    # SIGTERM: time to drain before closing
  * </pre>
@@ -48,8 +50,8 @@ public final class NodeConfigFile {
       "peer.listen", "rpc.listen", "metrics.listen",
       "consensus.tick_millis", "consensus.checkpoint_interval_blocks", "consensus.window_blocks",
       "consensus.view_change_timeout_ticks", "consensus.view_change_timeout_ticks_max",
-      "consensus.propose_delay_ticks",
-      "limits.input_queue_max", "limits.mempool_tx_max", "limits.peer_queue_max",
+      "consensus.retransmit_ticks", "consensus.status_interval_ticks", "consensus.propose_delay_ticks",
+      "limits.input_queue_max", "limits.mempool_tx_max", "limits.peer_buffer_bytes_max",
       "limits.wait_commit_max_millis", "limits.shutdown_grace_millis");
 
   private NodeConfigFile() {}
@@ -102,12 +104,14 @@ public final class NodeConfigFile {
         (int) v.number("consensus.window_blocks", cd.windowBlocks()),
         (int) v.number("consensus.view_change_timeout_ticks", cd.viewChangeTimeoutTicks()),
         (int) v.number("consensus.view_change_timeout_ticks_max", cd.viewChangeTimeoutTicksMax()),
+        (int) v.number("consensus.retransmit_ticks", cd.retransmitTicks()),
+        (int) v.number("consensus.status_interval_ticks", cd.statusIntervalTicks()),
         (int) v.number("consensus.propose_delay_ticks", cd.proposeDelayTicks()));
     NodeConfig.Limits xd = NodeConfig.Limits.defaults();
     NodeConfig.Limits limits = new NodeConfig.Limits(
         (int) v.number("limits.input_queue_max", xd.inputQueueMax()),
         (int) v.number("limits.mempool_tx_max", xd.mempoolTxMax()),
-        (int) v.number("limits.peer_queue_max", xd.peerQueueMax()),
+        (int) v.number("limits.peer_buffer_bytes_max", xd.peerBufferBytesMax()),
         v.number("limits.wait_commit_max_millis", xd.waitCommitMaxMillis()),
         v.number("limits.shutdown_grace_millis", xd.shutdownGraceMillis()));
     if (!problems.isEmpty()) {
