@@ -16,6 +16,9 @@ import org.fedledger.ledger.chain.Chain;
 import org.fedledger.ledger.chain.TxCheck;
 import org.fedledger.ledger.chain.TxValidator;
 import org.fedledger.ledger.crypto.Hash;
+import org.fedledger.ledger.crypto.Keys;
+import org.fedledger.ledger.exec.Executor;
+import org.fedledger.ledger.exec.NonceWindow;
 import org.fedledger.ledger.registry.Registry;
 import org.fedledger.ledger.store.LedgerStore;
 import org.fedledger.ledger.store.TxLocation;
@@ -90,6 +93,22 @@ public final class LedgerService extends LedgerApiGrpc.LedgerApiImplBase {
       refuse(out, "DUPLICATE", Status.ALREADY_EXISTS.withDescription("transaction " + tx.id().hex()
           + " is already committed at height " + at.get().height()));
       return;
+    }
+    // The executor is authoritative; refusing a nonce the committed state already consumed
+    // spares the client a block slot and gives it the reason now.
+    switch (NonceWindow.load(store.state(), tx.tx().getSigner(), chain.nonceWindow()).check(tx.tx().getNonce())) {
+      case REPLAYED:
+        refuse(out, Executor.NONCE_REPLAYED, Status.INVALID_ARGUMENT.withDescription(Executor.NONCE_REPLAYED
+            + ": nonce " + Long.toUnsignedString(tx.tx().getNonce()) + " of signer "
+            + Keys.shortHex(tx.tx().getSigner()) + " was already used"));
+        return;
+      case TOO_OLD:
+        refuse(out, Executor.NONCE_TOO_OLD, Status.INVALID_ARGUMENT.withDescription(Executor.NONCE_TOO_OLD
+            + ": nonce " + Long.toUnsignedString(tx.tx().getNonce()) + " is below the replay window of "
+            + chain.nonceWindow() + " of signer " + Keys.shortHex(tx.tx().getSigner())));
+        return;
+      case ACCEPTED:
+        break;
     }
     switch (intake.offer(tx)) {
       case ACCEPTED:
@@ -264,7 +283,7 @@ public final class LedgerService extends LedgerApiGrpc.LedgerApiImplBase {
     Optional<Participant> p = Registry.participant(store.state(), request.getPublicKey());
     if (p.isEmpty()) {
       out.onError(Status.NOT_FOUND.withDescription("no participant with public key "
-          + org.fedledger.ledger.crypto.Keys.hex(request.getPublicKey())).asRuntimeException());
+          + Keys.hex(request.getPublicKey())).asRuntimeException());
       return;
     }
     out.onNext(p.get());

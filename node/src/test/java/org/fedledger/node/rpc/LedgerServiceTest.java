@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.grpc.BindableService;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -193,6 +196,45 @@ class LedgerServiceTest {
   }
 
   @Test
+  void replayedNonceIsRefusedAtSubmission() {
+    commitBlock(List.of(tc.register(1, 5)));
+    assertThat(submitError(tc.register(2, 5))).startsWith("INVALID_ARGUMENT NONCE_REPLAYED: nonce 5 of signer");
+    assertThat(offered).isEmpty();
+  }
+
+  @Test
+  void garbageRequestBytesAreInvalidArgument() {
+    MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(LedgerApiGrpc.getSubmitTransactionMethod().getFullMethodName())
+        .setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, raw, CallOptions.DEFAULT,
+        new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07, 0x01}))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).startsWith("MALFORMED_ENVELOPE: ");
+        });
+    assertThat(offered).isEmpty();
+  }
+
+  /** Raw bytes, for sending what no generated stub would. */
+  static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
+    @Override
+    public java.io.InputStream stream(byte[] value) {
+      return new java.io.ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(java.io.InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  @Test
   void waitForCommitTimesOut() {
     ByteString id = Hash.sha256(ByteString.copyFromUtf8("never")).bytes();
     assertThatThrownBy(() -> stub.waitForCommit(WaitForCommitRequest.newBuilder().setTxId(id).setTimeoutMillis(50).build()))
@@ -217,6 +259,30 @@ class LedgerServiceTest {
   @Test
   void statusHealthAndReflectionAreServed() {
     assertThat(stub.getStatus(GetStatusRequest.getDefaultInstance()).getHeight()).isEqualTo(7);
+    var reflection = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel);
+    var answers = new java.util.concurrent.LinkedBlockingQueue<io.grpc.reflection.v1.ServerReflectionResponse>();
+    var requests = reflection.serverReflectionInfo(new io.grpc.stub.StreamObserver<>() {
+      @Override
+      public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
+        answers.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+    requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+    try {
+      var listed = answers.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(listed).isNotNull();
+      assertThat(listed.getListServicesResponse().getServiceList()).extracting(s -> s.getName())
+          .contains("fedledger.v1.LedgerApi", "fedledger.v1.FederatedLearningApi", "grpc.health.v1.Health");
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    requests.onCompleted();
     assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder()
         .setService("fedledger.v1.LedgerApi").build()).getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
   }
