@@ -949,6 +949,21 @@ public final class Replica {
     return Collections.unmodifiableMap(new EnumMap<>(drops));
   }
 
+  /** View changes this replica started (timeouts and joins). */
+  public long viewChangesStarted() {
+    return viewChanges.viewChangesStarted();
+  }
+
+  /** NEW-VIEWs this replica installed. */
+  public long newViewsInstalled() {
+    return viewChanges.newViewsInstalled();
+  }
+
+  /** Blocks this replica committed through state transfer. */
+  public long transferredBlocks() {
+    return transfer.blocksFetched();
+  }
+
   /** Number of log entries held (bounded by the watermarks). */
   public int logSize() {
     return slots.size();

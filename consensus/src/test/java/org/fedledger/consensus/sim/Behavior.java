@@ -1,0 +1,17 @@
+package org.fedledger.consensus.sim;
+
+/** How a simulated validator behaves. All but HONEST are Byzantine (at most f per run). */
+public enum Behavior {
+  /** Follows the protocol. */
+  HONEST,
+  /** As leader, sends different (validly signed) blocks to different replicas. */
+  EQUIVOCATE,
+  /** As leader, never sends its proposals or NEW-VIEW. */
+  WITHHOLD,
+  /** Votes (PREPARE, COMMIT, CHECKPOINT) for random digests or stale and future views. */
+  RANDOM_VOTES,
+  /** Sends random bytes and corrupted messages. */
+  GARBAGE,
+  /** Two copies of the validator with its key, each honest towards one side of a partition. */
+  TWINS
+}

@@ -1,0 +1,104 @@
+package org.fedledger.consensus.sim;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.fedledger.ledger.chain.Blocks;
+import org.fedledger.ledger.crypto.Hash;
+import org.fedledger.ledger.crypto.KeyPair;
+import org.fedledger.proto.Block;
+import org.fedledger.proto.BlockHeader;
+import org.fedledger.proto.Checkpoint;
+import org.fedledger.proto.Commit;
+import org.fedledger.proto.ConsensusMessage;
+import org.fedledger.proto.PrePrepare;
+import org.fedledger.proto.Prepare;
+import org.fedledger.proto.ProposalStatement;
+
+/**
+ * Rewrites what a Byzantine validator sends, per destination. The validator runs the honest
+ * replica; only its outbound messages lie.
+ */
+final class Byzantine {
+  private Byzantine() {}
+
+  static List<ConsensusMessage> rewrite(Behavior b, Cluster c, SimHost h, int to, ConsensusMessage msg) {
+    return switch (b) {
+      case HONEST, TWINS -> List.of(msg);
+      case EQUIVOCATE -> List.of(equivocate(c, h, to, msg));
+      case WITHHOLD -> msg.hasPrePrepare() || msg.hasNewView() ? List.of() : List.of(msg);
+      case RANDOM_VOTES -> List.of(randomVote(c.random, msg));
+      case GARBAGE -> List.of(msg);
+    };
+  }
+
+  /** To odd destinations, a different block for the same (view, sequence), validly signed. */
+  private static ConsensusMessage equivocate(Cluster c, SimHost h, int to, ConsensusMessage msg) {
+    if (!msg.hasPrePrepare() || to % 2 == 0) {
+      return msg;
+    }
+    PrePrepare pp = msg.getPrePrepare();
+    BlockHeader header;
+    try {
+      header = BlockHeader.parseFrom(pp.getBlock().getHeader());
+    } catch (InvalidProtocolBufferException e) {
+      return msg;
+    }
+    BlockHeader other = header.toBuilder().setTimestampMillis(header.getTimestampMillis() + 1).build();
+    Block block = pp.getBlock().toBuilder().setHeader(other.toByteString()).build();
+    Hash hash = Blocks.hash(block);
+    KeyPair keys = c.sim.validatorKeys.get(h.index);
+    ByteString sig = keys.sign(ProposalStatement.newBuilder().setChainId(c.sim.chain.chainId()).setView(pp.getView())
+        .setSequence(pp.getSequence()).setBlockHash(hash.bytes()).build().toByteString());
+    return ConsensusMessage.newBuilder().setPrePrepare(pp.toBuilder().setBlock(block).setSignature(sig)).build();
+  }
+
+  private static ConsensusMessage randomVote(SplittableRandom random, ConsensusMessage msg) {
+    int mode = random.nextInt(3);
+    if (msg.hasPrepare()) {
+      Prepare p = msg.getPrepare();
+      Prepare.Builder b = p.toBuilder();
+      if (mode == 0) {
+        b.setBlockHash(Cluster.bytes(random, 32));
+      } else if (mode == 1) {
+        b.setView(Math.max(0, p.getView() - 1 - random.nextInt(3)));
+      } else {
+        b.setView(p.getView() + 1 + random.nextInt(3));
+      }
+      return ConsensusMessage.newBuilder().setPrepare(b).build();
+    }
+    if (msg.hasCommit()) {
+      Commit p = msg.getCommit();
+      Commit.Builder b = p.toBuilder();
+      if (mode == 0) {
+        b.setBlockHash(Cluster.bytes(random, 32));
+      } else if (mode == 1) {
+        b.setView(Math.max(0, p.getView() - 1 - random.nextInt(3)));
+      } else {
+        b.setSignature(Cluster.bytes(random, 64)); // a vote whose signature is junk
+      }
+      return ConsensusMessage.newBuilder().setCommit(b).build();
+    }
+    if (msg.hasCheckpoint()) {
+      Checkpoint p = msg.getCheckpoint();
+      return ConsensusMessage.newBuilder().setCheckpoint(p.toBuilder().setStateRoot(Cluster.bytes(random, 32))).build();
+    }
+    return msg;
+  }
+
+  /** Random bytes, or the message's bytes with some flipped. */
+  static byte[] garbage(SplittableRandom random, ConsensusMessage msg) {
+    if (random.nextBoolean()) {
+      return Cluster.bytes(random, 1 + random.nextInt(200)).toByteArray();
+    }
+    byte[] b = msg.toByteArray();
+    if (b.length == 0) {
+      return b;
+    }
+    for (int k = 0; k < 1 + random.nextInt(4); k++) {
+      b[random.nextInt(b.length)] ^= (byte) (1 + random.nextInt(255));
+    }
+    return b;
+  }
+}

@@ -1,0 +1,73 @@
+package org.fedledger.consensus.sim;
+
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import org.fedledger.proto.ConsensusMessage;
+
+/**
+ * A deterministic network: messages wait in a priority queue ordered by delivery time and then
+ * by send order, so one seed always gives the same schedule. It drops, duplicates, delays (hence
+ * reorders) and partitions, as {@link NetFaults} and the partition say.
+ */
+public final class SimNetwork {
+  /** A message in flight; {@code toTwin} selects the copy of a twinned validator (0 or 1). */
+  record Envelope(long deliverAtMillis, long order, int from, int to, int toCopy, ConsensusMessage msg,
+      byte[] garbage) {}
+
+  private final SplittableRandom random;
+  private final PriorityQueue<Envelope> queue = new PriorityQueue<>((a, b) -> a.deliverAtMillis() != b.deliverAtMillis()
+      ? Long.compare(a.deliverAtMillis(), b.deliverAtMillis()) : Long.compare(a.order(), b.order()));
+  private long order;
+  NetFaults faults = NetFaults.CALM;
+  /** side[i]: the partition side of validator i; messages cross sides only when partitionOff. */
+  int[] side;
+  long sent;
+  long dropped;
+  long duplicated;
+  long partitioned;
+
+  SimNetwork(SplittableRandom random, int n) {
+    this.random = random;
+    this.side = new int[n];
+  }
+
+  void heal() {
+    java.util.Arrays.fill(side, 0);
+  }
+
+  void send(long now, int from, int fromSide, int to, int toSide, int toCopy, ConsensusMessage msg, byte[] garbage) {
+    sent++;
+    if (fromSide != toSide) {
+      partitioned++;
+      return;
+    }
+    if (faults.dropRate() > 0 && random.nextDouble() < faults.dropRate()) {
+      dropped++;
+      return;
+    }
+    enqueue(now, from, to, toCopy, msg, garbage);
+    if (faults.duplicateRate() > 0 && random.nextDouble() < faults.duplicateRate()) {
+      duplicated++;
+      enqueue(now, from, to, toCopy, msg, garbage);
+    }
+  }
+
+  private void enqueue(long now, int from, int to, int toCopy, ConsensusMessage msg, byte[] garbage) {
+    long delay = faults.delayMinMillis() + (faults.delayMaxMillis() > faults.delayMinMillis()
+        ? random.nextLong(faults.delayMaxMillis() - faults.delayMinMillis() + 1) : 0);
+    queue.add(new Envelope(now + delay, order++, from, to, toCopy, msg, garbage));
+  }
+
+  /** The next message due at or before {@code now}, or null. */
+  Envelope poll(long now) {
+    Envelope e = queue.peek();
+    if (e == null || e.deliverAtMillis() > now) {
+      return null;
+    }
+    return queue.poll();
+  }
+
+  int inFlight() {
+    return queue.size();
+  }
+}

@@ -1,0 +1,183 @@
+package org.fedledger.consensus.sim;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.fedledger.consensus.Drop;
+import org.fedledger.ledger.exec.ParsedTx;
+
+/**
+ * One random run from a seed: the seed picks n (4 or 7), K, W, block size, a fault mix (network
+ * drop/duplicate/delay rates, partitions, crashes and restarts with or without the data
+ * directory, crashes between persisting and sending) and up to f Byzantine validators; clients
+ * submit transactions during the faulty phase. Then faults stop (Byzantine validators keep
+ * lying), crashed validators restart, clients retry, and every submitted transaction must commit
+ * at every honest validator within {@link #LIVENESS_TICKS}.
+ */
+final class SimRun {
+  /** Bound on simulated time from the end of faults to every transaction committed (60 s). */
+  static final int LIVENESS_TICKS = 6_000;
+
+  /** What a run exercised. */
+  record Outcome(long seed, int n, List<Behavior> byzantine, long ticks, long maxView, long viewChanges,
+      long transferredBlocks, long crashes, long wipes, long crashesAfterPersist, long partitions, long netDropped,
+      long netDuplicated, long garbage, long equivocations, long height, TreeMap<Drop, Long> drops) {}
+
+  private SimRun() {}
+
+  static Outcome run(long seed) {
+    SplittableRandom plan = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    int n = plan.nextBoolean() ? 4 : 7;
+    int f = (n - 1) / 3;
+    Behavior[] behavior = new Behavior[n];
+    Arrays.fill(behavior, Behavior.HONEST);
+    int byzantine = plan.nextInt(f + 1);
+    Behavior[] kinds = {Behavior.EQUIVOCATE, Behavior.WITHHOLD, Behavior.RANDOM_VOTES, Behavior.GARBAGE,
+        Behavior.TWINS};
+    List<Behavior> chosen = new ArrayList<>();
+    for (int k = 0; k < byzantine; k++) {
+      int who;
+      do {
+        who = plan.nextInt(n);
+      } while (behavior[who] != Behavior.HONEST);
+      Behavior b = kinds[plan.nextInt(kinds.length)];
+      if (b == Behavior.TWINS && chosen.contains(Behavior.TWINS)) {
+        b = Behavior.EQUIVOCATE;
+      }
+      behavior[who] = b;
+      chosen.add(b);
+    }
+    int k = new int[] {2, 4, 8}[plan.nextInt(3)];
+    int w = new int[] {1, 2, 4, 8}[plan.nextInt(4)];
+    int txMax = new int[] {1, 3, 10}[plan.nextInt(3)];
+    Cluster c = Cluster.of(seed, behavior, cfg -> cfg.withPipeline(k, w).withBlocks(txMax, 1 << 20, 0));
+    boolean drops = plan.nextBoolean();
+    boolean partitions = plan.nextInt(3) == 0;
+    boolean crashes = plan.nextInt(3) == 0;
+    long delayMax = new long[] {5, 50, 200}[plan.nextInt(3)];
+    c.network(new NetFaults(drops ? plan.nextDouble() * 0.2 : 0, plan.nextInt(3) == 0 ? plan.nextDouble() * 0.1 : 0,
+        1, delayMax));
+    c.crashAfterPersistRate = crashes && plan.nextBoolean() ? 0.01 : 0;
+    if (behavior[0] == Behavior.TWINS || Arrays.asList(behavior).contains(Behavior.TWINS)) {
+      splitForTwins(c, plan);
+    }
+    int faultTicks = 100 + plan.nextInt(300);
+    int txCount = 5 + plan.nextInt(30);
+    long partitionEvents = 0;
+    for (int t = 0; t < faultTicks; t++) {
+      if (plan.nextInt(faultTicks) < txCount) {
+        c.submit(plan.nextInt(n));
+      }
+      if (crashes && plan.nextInt(60) == 0) {
+        int who = plan.nextInt(n);
+        if (behavior[who] == Behavior.HONEST) {
+          c.crash(who);
+        }
+      }
+      if (crashes && plan.nextInt(40) == 0) {
+        c.restart(plan.nextInt(n), plan.nextInt(4) == 0);
+      }
+      if (partitions && plan.nextInt(50) == 0) {
+        boolean[] side = new boolean[n];
+        for (int i = 0; i < n; i++) {
+          side[i] = plan.nextBoolean();
+        }
+        c.partition(side);
+        partitionEvents++;
+      }
+      if (partitions && plan.nextInt(70) == 0) {
+        c.heal();
+      }
+      c.tick(1);
+    }
+    // Faults stop: the network is calm and whole, every crashed validator restarts, clients retry.
+    c.network(NetFaults.CALM);
+    c.heal();
+    if (Arrays.asList(behavior).contains(Behavior.TWINS)) {
+      splitForTwins(c, plan);
+      c.heal();
+    }
+    c.crashAfterPersistRate = 0;
+    for (int i = 0; i < n; i++) {
+      c.restart(i, false);
+    }
+    int waited = 0;
+    while (!c.allCommitted()) {
+      if (waited >= LIVENESS_TICKS) {
+        throw c.fail("LIVENESS: " + pending(c) + " not committed " + LIVENESS_TICKS + " ticks after faults stopped; "
+            + state(c), null);
+      }
+      if (waited % 100 == 0) {
+        retry(c, plan);
+      }
+      c.tick(1);
+      waited++;
+    }
+    long maxView = 0;
+    long viewChanges = 0;
+    long transferred = 0;
+    long crashCount = 0;
+    long wipes = 0;
+    for (SimHost[] copies : c.hosts) {
+      for (SimHost h : copies) {
+        maxView = Math.max(maxView, h.replica.view());
+        viewChanges += h.replica.viewChangesStarted();
+        transferred += h.replica.transferredBlocks();
+        crashCount += h.crashes;
+        wipes += h.wipes;
+      }
+    }
+    long height = 0;
+    for (int i = 0; i < n; i++) {
+      height = Math.max(height, c.height(i));
+    }
+    return new Outcome(seed, n, chosen, c.ticks, maxView, viewChanges, transferred, crashCount, wipes,
+        c.crashesAfterPersist, partitionEvents, c.net.dropped, c.net.duplicated, c.garbageSent,
+        c.equivocationsProved, height, c.drops());
+  }
+
+  private static void splitForTwins(Cluster c, SplittableRandom plan) {
+    boolean[] side = new boolean[c.n];
+    for (int i = 0; i < c.n; i++) {
+      side[i] = plan.nextBoolean();
+    }
+    c.partition(side);
+  }
+
+  /** Clients re-send what has not committed to a random honest validator. */
+  private static void retry(Cluster c, SplittableRandom plan) {
+    List<Integer> honest = new ArrayList<>();
+    for (int i = 0; i < c.n; i++) {
+      if (c.behavior[i] == Behavior.HONEST) {
+        honest.add(i);
+      }
+    }
+    int to = honest.get(plan.nextInt(honest.size()));
+    for (ParsedTx t : c.pendingAt(to)) {
+      c.resubmit(t, to);
+    }
+  }
+
+  private static String pending(Cluster c) {
+    int count = 0;
+    for (int i = 0; i < c.n; i++) {
+      if (c.behavior[i] == Behavior.HONEST) {
+        count = Math.max(count, c.pendingAt(i).size());
+      }
+    }
+    return count + " transaction(s)";
+  }
+
+  static String state(Cluster c) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < c.n; i++) {
+      for (SimHost h : c.hosts[i]) {
+        sb.append("\n    ").append(c.behavior[i]).append(' ').append(h).append(" height ").append(h.head.height());
+      }
+    }
+    sb.append("\n    drops ").append(c.drops());
+    return sb.toString();
+  }
+}
