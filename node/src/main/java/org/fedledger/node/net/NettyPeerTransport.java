@@ -81,8 +81,8 @@ public final class NettyPeerTransport implements PeerTransport {
   private volatile Listener listener;
   private volatile boolean closed;
   private boolean started;
-  private Channel server;
-  private Bootstrap dialer;
+  private volatile Channel server;
+  private volatile Bootstrap dialer;
 
   private NettyPeerTransport(Builder b) {
     this.chain = b.chain;
@@ -204,7 +204,7 @@ public final class NettyPeerTransport implements PeerTransport {
     return out;
   }
 
-  /** How many other validators are connected now. */
+  @Override
   public int connectedPeerCount() {
     int n = 0;
     for (Peer peer : peers) {

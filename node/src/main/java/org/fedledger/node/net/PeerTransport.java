@@ -51,6 +51,17 @@ public interface PeerTransport extends AutoCloseable {
   /** The status of every other validator's link, ordered by index. */
   List<PeerStatus> peerStatus();
 
+  /** How many other validators have an authenticated connection now (the "peers connected" gauge). */
+  default int connectedPeerCount() {
+    int n = 0;
+    for (PeerStatus s : peerStatus()) {
+      if (s.connected()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Connections this transport closed or refused, by reason, since it started. */
   Map<CloseReason, Long> closedConnections();
 
