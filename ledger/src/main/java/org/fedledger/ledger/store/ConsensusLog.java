@@ -25,8 +25,10 @@ public final class ConsensusLog {
   private final ColumnFamilyHandle cf;
   private final WriteOptions syncWrite;
   private final WriteOptions groupWrite;
+  private final Runnable checkOpen;
 
-  ConsensusLog(RocksDB db, ColumnFamilyHandle cf, WriteOptions syncWrite, WriteOptions groupWrite) {
+  ConsensusLog(RocksDB db, ColumnFamilyHandle cf, WriteOptions syncWrite, WriteOptions groupWrite, Runnable checkOpen) {
+    this.checkOpen = checkOpen;
     this.db = db;
     this.cf = cf;
     this.syncWrite = syncWrite;
@@ -35,12 +37,14 @@ public final class ConsensusLog {
 
   /** The value under {@code key}, if any. */
   public Optional<ByteString> get(ByteString key) {
+    checkOpen.run();
     byte[] v = Scans.get(db, cf, key.toByteArray());
     return v == null ? Optional.empty() : Optional.of(UnsafeByteOperations.unsafeWrap(v));
   }
 
   /** Every entry whose key starts with {@code prefix}, in unsigned byte order. */
   public List<Map.Entry<ByteString, ByteString>> scan(ByteString prefix) {
+    checkOpen.run();
     return Scans.scan(db, cf, prefix, null);
   }
 
@@ -59,6 +63,7 @@ public final class ConsensusLog {
    * (Keys are distinct, so the order of application does not matter.)
    */
   public void write(Map<ByteString, Optional<ByteString>> changes, Durability durability) {
+    checkOpen.run();
     try (WriteBatch batch = new WriteBatch()) {
       for (Map.Entry<ByteString, Optional<ByteString>> c : changes.entrySet()) {
         if (c.getValue().isPresent()) {
@@ -75,6 +80,7 @@ public final class ConsensusLog {
 
   /** Removes every key in [{@code from}, {@code to}), e.g. log entries below a stable checkpoint. */
   public void deleteRange(ByteString from, ByteString to, Durability durability) {
+    checkOpen.run();
     try {
       db.deleteRange(cf, options(durability), from.toByteArray(), to.toByteArray());
     } catch (RocksDBException e) {

@@ -57,7 +57,10 @@ import org.slf4j.LoggerFactory;
  *       {@code root}, and {@code root/<height>} the state root after each block
  * </ul>
  *
- * <p>One thread commits; any thread may read. Every native object is closed by {@link #close}.
+ * <p>One thread commits; any thread may read. Every native object is closed by {@link #close};
+ * reads and writes after {@code close} fail with IllegalStateException (the caller must stop its
+ * readers before closing: a read racing with {@code close} is not guarded). Snapshots must be
+ * closed before the store.
  */
 public final class LedgerStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerStore.class);
@@ -117,8 +120,8 @@ public final class LedgerStore implements AutoCloseable {
     this.meta = handles.get(7);
     this.syncWrite = new WriteOptions().setSync(true);
     this.groupWrite = new WriteOptions().setSync(false);
-    this.consensusLog = new ConsensusLog(db, handles.get(6), syncWrite, groupWrite);
-    this.stateView = new RocksStateView(db, state);
+    this.consensusLog = new ConsensusLog(db, handles.get(6), syncWrite, groupWrite, this::checkOpen);
+    this.stateView = new RocksStateView(db, state, this::checkOpen);
   }
 
   /**
@@ -187,13 +190,20 @@ public final class LedgerStore implements AutoCloseable {
     if (head == null) {
       return null;
     }
+    byte[] latticeBytes = Scans.get(db, meta, META_LATTICE);
+    byte[] rootBytes = Scans.get(db, meta, META_ROOT);
+    if (head.length != 48 || latticeBytes == null || latticeBytes.length != LtHash.BYTES
+        || rootBytes == null || rootBytes.length != Hash.LENGTH) {
+      throw new StoreException("ledger store " + dir + ": head, lattice or state root record is missing or"
+          + " has the wrong length (head " + head.length + " bytes): corrupt");
+    }
     ByteBuffer b = ByteBuffer.wrap(head);
     long height = b.getLong();
     byte[] hash = new byte[Hash.LENGTH];
     b.get(hash);
     ChainHead h = new ChainHead(height, Hash.of(hash), b.getLong());
-    LtHash lattice = LtHash.fromBytes(ByteString.copyFrom(Scans.get(db, meta, META_LATTICE)));
-    Hash root = Hash.of(Scans.get(db, meta, META_ROOT));
+    LtHash lattice = LtHash.fromBytes(ByteString.copyFrom(latticeBytes));
+    Hash root = Hash.of(rootBytes);
     if (!lattice.root().equals(root)) {
       throw new StoreException("ledger store " + dir + ": stored state root does not match the stored lattice");
     }
@@ -326,6 +336,7 @@ public final class LedgerStore implements AutoCloseable {
 
   /** The state root after block {@code height}, if that block is committed. */
   public Optional<Hash> stateRootAt(long height) {
+    checkOpen();
     byte[] v = Scans.get(db, meta, Codec.concat(META_ROOT_AT, Codec.height(height)));
     return v == null ? Optional.empty() : Optional.of(Hash.of(v));
   }
@@ -347,24 +358,28 @@ public final class LedgerStore implements AutoCloseable {
 
   /** The serialized CertifiedBlock at {@code height}, if committed (for serving peers without re-encoding). */
   public Optional<ByteString> blockBytes(long height) {
+    checkOpen();
     byte[] v = Scans.get(db, blocks, Codec.height(height));
     return v == null ? Optional.empty() : Optional.of(UnsafeByteOperations.unsafeWrap(v));
   }
 
   /** The height of the committed block with hash {@code hash}, if any. */
   public Optional<Long> heightOf(Hash hash) {
+    checkOpen();
     byte[] v = Scans.get(db, blockHash, hash.toByteArray());
     return v == null ? Optional.empty() : Optional.of(Codec.height(v));
   }
 
   /** Where transaction {@code txId} first appeared, if it did. */
   public Optional<TxLocation> txLocation(Hash txId) {
+    checkOpen();
     byte[] v = Scans.get(db, txIndex, txId.toByteArray());
     return v == null ? Optional.empty() : Optional.of(Codec.location(v));
   }
 
   /** The receipt of the transaction at {@code index} in block {@code height}. */
   public Optional<Receipt> receipt(long height, int index) {
+    checkOpen();
     byte[] v = Scans.get(db, receipts, Codec.location(height, index));
     return v == null ? Optional.empty()
         : Optional.of(parse(UnsafeByteOperations.unsafeWrap(v), Receipt.parser(), "receipt " + height + "/" + index));
@@ -377,6 +392,7 @@ public final class LedgerStore implements AutoCloseable {
 
   /** The receipts of block {@code height} in block order (empty if none or not committed). */
   public List<Receipt> receipts(long height) {
+    checkOpen();
     List<Receipt> out = new ArrayList<>();
     for (Map.Entry<ByteString, ByteString> e : Scans.scan(db, receipts, ByteString.copyFrom(Codec.height(height)), null)) {
       Receipt r = parse(e.getValue(), Receipt.parser(), "receipt at height " + height);
@@ -406,7 +422,7 @@ public final class LedgerStore implements AutoCloseable {
     checkOpen();
     synchronized (commitLock) {
       Tip t = tip;
-      return new StateSnapshot(db, state, db.getSnapshot(), t == null ? -1 : t.head().height());
+      return new StateSnapshot(db, state, db.getSnapshot(), t == null ? -1 : t.head().height(), this::checkOpen);
     }
   }
 

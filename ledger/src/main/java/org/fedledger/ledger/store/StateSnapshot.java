@@ -21,8 +21,11 @@ public final class StateSnapshot implements StateView, AutoCloseable {
   private final Snapshot snapshot;
   private final ReadOptions ro;
   private final long height;
+  private final Runnable checkOpen;
+  private boolean released;
 
-  StateSnapshot(RocksDB db, ColumnFamilyHandle cf, Snapshot snapshot, long height) {
+  StateSnapshot(RocksDB db, ColumnFamilyHandle cf, Snapshot snapshot, long height, Runnable checkOpen) {
+    this.checkOpen = checkOpen;
     this.db = db;
     this.cf = cf;
     this.snapshot = snapshot;
@@ -37,18 +40,29 @@ public final class StateSnapshot implements StateView, AutoCloseable {
 
   @Override
   public Optional<ByteString> get(ByteString key) {
+    checkOpen.run();
     byte[] v = Scans.get(db, cf, ro, key.toByteArray());
     return v == null ? Optional.empty() : Optional.of(UnsafeByteOperations.unsafeWrap(v));
   }
 
   @Override
   public List<Map.Entry<ByteString, ByteString>> scan(ByteString prefix) {
+    checkOpen.run();
     return Scans.scan(db, cf, prefix, snapshot);
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (released) {
+      return;
+    }
+    released = true;
     ro.close();
+    try {
+      checkOpen.run();
+    } catch (IllegalStateException storeClosed) {
+      return; // closing the database freed the snapshot with it
+    }
     db.releaseSnapshot(snapshot);
   }
 }

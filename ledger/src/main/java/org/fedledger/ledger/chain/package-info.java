@@ -1,0 +1,13 @@
+/**
+ * The chain's rules: the validated genesis ({@link org.fedledger.ledger.chain.Chain},
+ * {@link org.fedledger.ledger.chain.GenesisFile}), block building and hashing
+ * ({@link org.fedledger.ledger.chain.Blocks}), and stateless validation of transactions
+ * ({@link org.fedledger.ledger.chain.TxValidator}) and blocks
+ * ({@link org.fedledger.ledger.chain.BlockValidator}).
+ *
+ * <p>Invariants: validators never throw on bad input; every refusal carries a specific
+ * {@link org.fedledger.ledger.chain.TxError} or {@link org.fedledger.ledger.chain.BlockError}
+ * and a message for people. Hashes and signatures are over the bytes as received. Must not
+ * import RocksDB, the network, consensus or contracts.
+ */
+package org.fedledger.ledger.chain;

@@ -1,0 +1,110 @@
+package org.fedledger.ledger.store;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.fedledger.ledger.TestLedger;
+import org.fedledger.ledger.chain.BlockCheck;
+import org.fedledger.ledger.chain.BlockValidator;
+import org.fedledger.ledger.chain.Blocks;
+import org.fedledger.ledger.chain.Chain;
+import org.fedledger.ledger.chain.ChainHead;
+import org.fedledger.ledger.chain.ValidBlock;
+import org.fedledger.ledger.crypto.Hash;
+import org.fedledger.ledger.crypto.KeyPair;
+import org.fedledger.ledger.exec.BlockContext;
+import org.fedledger.ledger.exec.BlockResult;
+import org.fedledger.ledger.exec.Executor;
+import org.fedledger.ledger.exec.LtHash;
+import org.fedledger.ledger.exec.ParsedTx;
+import org.fedledger.ledger.exec.WriteBuffer;
+import org.fedledger.ledger.registry.Registry;
+import org.fedledger.ledger.registry.RegistryContract;
+import org.fedledger.proto.Block;
+import org.fedledger.proto.CertifiedBlock;
+import org.fedledger.proto.Envelope;
+import org.fedledger.proto.Role;
+import org.fedledger.proto.Transaction;
+import org.fedledger.proto.UpdateParticipant;
+
+/**
+ * Drives a {@link LedgerStore} the way a node does: genesis block, then blocks whose
+ * transactions are a deterministic function of their height (registrations, updates and one
+ * replayed nonce every third block), validated, executed over the committed state and
+ * committed. Because the content depends only on the height, a process that restarts from
+ * the reopened head continues the very same chain.
+ */
+final class ChainDriver {
+  static final Chain CHAIN = TestLedger.chain();
+  static final int POOL = 40;
+  private static final KeyPair[] PARTICIPANTS = new KeyPair[POOL];
+
+  static {
+    for (int i = 0; i < POOL; i++) {
+      PARTICIPANTS[i] = TestLedger.key(1000 + i);
+    }
+  }
+
+  private final Executor executor = new Executor(List.of(new RegistryContract()), CHAIN.nonceWindow());
+  private final BlockValidator validator = new BlockValidator(CHAIN);
+
+  /** Commits the genesis block (the genesis registry) to an empty store. */
+  static void commitGenesis(LedgerStore store, Durability durability) {
+    WriteBuffer state = new WriteBuffer(store.state());
+    RegistryContract.writeGenesis(CHAIN.genesis(), state);
+    LtHash lattice = new LtHash();
+    for (Map.Entry<ByteString, ByteString> w : state.writes().entrySet()) {
+      lattice.add(w.getKey(), w.getValue());
+    }
+    Block genesis = Blocks.genesis(CHAIN, lattice.root());
+    store.commitBlock(CertifiedBlock.newBuilder().setBlock(genesis).build(),
+        new BlockResult(List.of(), List.of(), state.writes(), lattice, lattice.root()), durability);
+  }
+
+  /** Builds, validates, executes and commits the block after the store's head; returns it. */
+  CertifiedBlock commitNext(LedgerStore store, Durability durability) {
+    ChainHead head = store.head().orElseThrow();
+    long h = head.height() + 1;
+    Block block = Blocks.build(CHAIN, head, transactions(store, h), store.stateRoot(), head.height(),
+        (int) (h % 4), 0, CHAIN.genesis().getGenesisTimeMillis() + 10 * h);
+    BlockCheck check = validator.validateHistoric(block, head);
+    if (!(check instanceof BlockCheck.Valid valid)) {
+      throw new AssertionError("driver built an invalid block " + h + ": " + check);
+    }
+    ValidBlock vb = valid.block();
+    BlockResult result = executor.execute(new BlockContext(CHAIN.chainId(), h, vb.header().getTimestampMillis(), vb.hash()),
+        vb.txs(), store.state(), store.lattice());
+    CertifiedBlock cb = CertifiedBlock.newBuilder().setBlock(block).build();
+    store.commitBlock(cb, result, durability);
+    return cb;
+  }
+
+  /** The transactions of block {@code h}: between 1 and 6 admin transactions, distinct participants. */
+  static List<ParsedTx> transactions(LedgerStore store, long h) {
+    KeyPair admin = TestLedger.ADMIN;
+    List<ParsedTx> out = new ArrayList<>();
+    int n = 1 + (int) (h % 6);
+    for (int i = 0; i < n; i++) {
+      KeyPair p = PARTICIPANTS[(int) ((h * 7 + i) % POOL)];
+      Transaction.Builder t = TestLedger.tx(admin, h * 8 + i);
+      if (Registry.participant(store.state(), p.publicKey()).isEmpty()) {
+        out.add(unverified(admin, TestLedger.register(admin, h * 8 + i, p, Role.HOSPITAL)));
+      } else {
+        out.add(unverified(admin, t.setUpdateParticipant(UpdateParticipant.newBuilder().setPublicKey(p.publicKey())
+            .setName("p" + h + "-" + i).setRole(h % 2 == 0 ? Role.EDGE : Role.HOSPITAL)).build()));
+      }
+    }
+    if (h % 3 == 0) {
+      // reuses a nonce of the previous block: refused with NONCE_REPLAYED, receipt only
+      out.add(unverified(admin, TestLedger.tx(admin, (h - 1) * 8).setUpdateParticipant(UpdateParticipant.newBuilder()
+          .setPublicKey(PARTICIPANTS[0].publicKey()).setName("replay" + h).setRole(Role.EDGE)).build()));
+    }
+    return out;
+  }
+
+  private static ParsedTx unverified(KeyPair signer, Transaction tx) {
+    Envelope e = TestLedger.sign(signer, tx);
+    return new ParsedTx(Hash.sha256(e.getBody()), e, tx);
+  }
+}
