@@ -1,0 +1,299 @@
+package org.fedledger.node.exec;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.fedledger.consensus.Drop;
+import org.fedledger.consensus.Input;
+import org.fedledger.consensus.Ready;
+import org.fedledger.consensus.Replica;
+import org.fedledger.ledger.crypto.Hash;
+import org.fedledger.ledger.exec.ParsedTx;
+import org.fedledger.ledger.store.Durability;
+import org.fedledger.ledger.store.LedgerStore;
+import org.fedledger.node.metrics.NodeMetrics;
+import org.fedledger.node.net.PeerTransport;
+import org.fedledger.node.rpc.CommitFeed;
+import org.fedledger.node.store.BlockCommitter;
+import org.fedledger.proto.BlockRequest;
+import org.fedledger.proto.BlockResponse;
+import org.fedledger.proto.ConsensusMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that owns the {@link Replica}. Netty, gRPC and the timer only
+ * {@link #offer} inputs into a bounded queue; this thread steps the replica and carries out
+ * each {@link Ready} in the order its contract gives: persist (synced) before any message
+ * leaves, then send, then execute and store committed blocks and feed
+ * {@link Input.Executed} back. It also answers peers' state-transfer requests from the store.
+ */
+final class EventLoop implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+  /** Most blocks served in one state-transfer response. */
+  static final int SERVE_BLOCKS_MAX = 64;
+  /** Most bytes of blocks served in one response (below the transport's frame limit). */
+  static final int SERVE_BYTES_MAX = 8 << 20;
+  /** Pending transactions not committed after this long are forgotten (clients may resubmit). */
+  static final long PENDING_TTL_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+  private final int self;
+  private final Replica replica;
+  private final LedgerStore store;
+  private final BlockCommitter committer;
+  private final PeerTransport transport;
+  private final CommitFeed feed;
+  private final NodeMetrics metrics;
+  private final PendingTxs pending;
+  private final BlockingQueue<Input> queue;
+  private final AtomicBoolean tickQueued = new AtomicBoolean();
+  private final ArrayDeque<Input> followUps = new ArrayDeque<>();
+  private final EnumMap<Drop, Long> dropsSeen = new EnumMap<>(Drop.class);
+  private volatile boolean running = true;
+  private volatile StatusView status;
+  private volatile Throwable failure;
+  private long syncTarget;
+  private long lastSyncLogNanos;
+  private long lastExpiryNanos = System.nanoTime();
+
+  EventLoop(int self, Replica replica, LedgerStore store, BlockCommitter committer, PeerTransport transport,
+      CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax) {
+    this.self = self;
+    this.replica = replica;
+    this.store = store;
+    this.committer = committer;
+    this.transport = transport;
+    this.feed = feed;
+    this.metrics = metrics;
+    this.pending = pending;
+    this.queue = new ArrayBlockingQueue<>(queueMax);
+    publishStatus();
+  }
+
+  /** Queues {@code input}; false when the queue is full (the input is dropped, and counted). */
+  boolean offer(Input input) {
+    if (!running || !queue.offer(input)) {
+      metrics.messagesDropped.labelValues(running ? "input_queue_full" : "stopping").inc();
+      return false;
+    }
+    return true;
+  }
+
+  /** Queues a tick unless one is already waiting (ticks never pile up behind a busy loop). */
+  void tick(long nowMillis) {
+    if (tickQueued.compareAndSet(false, true) && !offer(new Input.Tick(nowMillis))) {
+      tickQueued.set(false);
+    }
+  }
+
+  /** Asks the loop to stop after the input it is handling; queued inputs are discarded. */
+  void stop() {
+    running = false;
+    queue.offer(new Input.Tick(0)); // wakes the loop if it waits; never stepped
+  }
+
+  /** The last published status. */
+  StatusView status() {
+    return status;
+  }
+
+  /** The error that stopped the loop, if any. */
+  Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (running) {
+        Input input = queue.poll(1, TimeUnit.SECONDS);
+        if (input == null || !running) {
+          continue;
+        }
+        if (input instanceof Input.Tick) {
+          tickQueued.set(false);
+          expirePending();
+        }
+        handle(input);
+        while (!followUps.isEmpty() && running) {
+          handle(followUps.poll());
+        }
+        publishStatus();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Throwable t) {
+      // A broken invariant or a store failure: stop here rather than go on with unknown state.
+      failure = t;
+      running = false;
+      LOG.error("event loop stopped: {}", t.toString(), t);
+    }
+  }
+
+  private void handle(Input input) {
+    if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_REQUEST) {
+      serveBlocks(r.from(), r.msg().getBlockRequest());
+      return;
+    }
+    if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_RESPONSE) {
+      noteTransfer(r.msg().getBlockResponse());
+    }
+    long viewBefore = replica.view();
+    boolean changingBefore = replica.isViewChanging();
+    Ready ready = replica.step(input);
+    persist(ready);
+    send(ready);
+    commit(ready);
+    for (Ready.Equivocation e : ready.evidence()) {
+      LOG.warn("equivocation: leader {} signed two different blocks for view {} sequence {}", e.leader(), e.view(),
+          e.sequence());
+    }
+    noteViewChange(viewBefore, changingBefore);
+  }
+
+  /** Step 1: make the replica's records durable before anything it decided leaves. */
+  private void persist(Ready ready) {
+    if (ready.persist().isEmpty()) {
+      return;
+    }
+    Map<ByteString, Optional<ByteString>> changes = new LinkedHashMap<>();
+    for (Ready.Persist p : ready.persist()) {
+      changes.put(p.key(), p.isDelete() ? Optional.empty() : Optional.of(p.value()));
+    }
+    store.consensusLog().write(changes, Durability.SYNC);
+  }
+
+  /** Step 2: hand the messages to the transport (never blocks; drops are counted there). */
+  private void send(Ready ready) {
+    for (Ready.Outbound o : ready.send()) {
+      ByteString bytes = o.msg().toByteString();
+      if (o.to() == Ready.Outbound.BROADCAST) {
+        transport.broadcast(bytes);
+      } else if (o.to() != self) {
+        transport.send(o.to(), bytes);
+      }
+    }
+  }
+
+  /** Step 3: execute and store each committed block, then tell the replica. */
+  private void commit(Ready ready) {
+    for (Ready.CommittedBlock c : ready.commit()) {
+      long head = store.head().orElseThrow().height();
+      long height = c.height();
+      if (height <= head) {
+        // Already stored (e.g. a replay after restart): only confirm it.
+        followUps.add(new Input.Executed(height, Hash.of(store.block(height).orElseThrow().getCertificate()
+            .getBlockHash()), store.stateRootAt(height).orElseThrow()));
+        continue;
+      }
+      if (height != head + 1) {
+        throw new IllegalStateException("replica committed block " + height + " but the store's head is " + head);
+      }
+      BlockCommitter.Committed done = committer.commit(c.block(), c.txs());
+      long now = System.nanoTime();
+      for (ParsedTx tx : c.txs()) {
+        long since = pending.remove(tx.id());
+        if (since >= 0) {
+          metrics.commitLatency.observe((now - since) / 1e9);
+        }
+      }
+      metrics.blocksCommitted.inc();
+      metrics.txsCommitted.inc(c.txs().size());
+      if (syncTarget > height) {
+        metrics.syncBlocks.inc();
+        logSyncProgress(height);
+      }
+      LOG.debug("committed block {} ({} txs) {}", height, c.txs().size(), done.blockHash().shortHex());
+      followUps.add(new Input.Executed(height, done.blockHash(), done.stateRoot()));
+      feed.committed(height);
+    }
+  }
+
+  /** Answers a peer's state-transfer request with committed blocks from the store. */
+  private void serveBlocks(int from, BlockRequest request) {
+    long head = store.head().map(h -> h.height()).orElse(-1L);
+    BlockResponse.Builder r = BlockResponse.newBuilder().setHeadHeight(Math.max(head, 0));
+    int count = Math.min(Math.max(request.getCountMax(), 1), SERVE_BLOCKS_MAX);
+    long bytes = 0;
+    for (long h = Math.max(request.getFromHeight(), 1); h <= head && r.getBlocksCount() < count; h++) {
+      var block = store.block(h).orElseThrow();
+      bytes += block.getSerializedSize();
+      if (bytes > SERVE_BYTES_MAX && r.getBlocksCount() > 0) {
+        break;
+      }
+      r.addBlocks(block);
+    }
+    transport.send(from, ConsensusMessage.newBuilder().setBlockResponse(r).build().toByteString());
+  }
+
+  private void noteTransfer(BlockResponse response) {
+    if (response.getHeadHeight() > syncTarget) {
+      long head = store.head().orElseThrow().height();
+      if (response.getHeadHeight() > head + 1 && syncTarget <= head) {
+        LOG.info("state transfer: at height {}, peers are at {}", head, response.getHeadHeight());
+      }
+      syncTarget = response.getHeadHeight();
+      metrics.syncTargetHeight.set(syncTarget);
+    }
+  }
+
+  private void logSyncProgress(long height) {
+    long now = System.nanoTime();
+    if (now - lastSyncLogNanos > TimeUnit.SECONDS.toNanos(2) || height + 1 >= syncTarget) {
+      lastSyncLogNanos = now;
+      LOG.info("state transfer: committed {} of {}", height, syncTarget);
+    }
+  }
+
+  private void noteViewChange(long viewBefore, boolean changingBefore) {
+    long view = replica.view();
+    boolean changing = replica.isViewChanging();
+    if (changing && (!changingBefore || view != viewBefore)) {
+      metrics.viewChanges.labelValues("started").inc();
+      LOG.info("view change: replica {} asks for view {} (leader of view {} made no progress)", self, view,
+          viewBefore);
+    } else if (!changing && (changingBefore || view != viewBefore)) {
+      metrics.viewChanges.labelValues("installed").inc();
+      LOG.info("view change: now in view {}, leader {}", view, replica.leader());
+    }
+  }
+
+  private void expirePending() {
+    long now = System.nanoTime();
+    if (now - lastExpiryNanos > TimeUnit.SECONDS.toNanos(10)) {
+      lastExpiryNanos = now;
+      int n = pending.expire(now - PENDING_TTL_NANOS);
+      if (n > 0) {
+        LOG.info("forgot {} pending transactions not committed within {} minutes", n,
+            TimeUnit.NANOSECONDS.toMinutes(PENDING_TTL_NANOS));
+      }
+    }
+  }
+
+  private void publishStatus() {
+    var head = store.head().orElseThrow();
+    status = new StatusView(head.height(), head.hash(), store.stateRoot(), replica.view(), replica.leader(),
+        replica.isViewChanging(), replica.mempoolSize(), syncTarget);
+    metrics.height.set(head.height());
+    metrics.view.set(replica.view());
+    metrics.leader.set(replica.leader());
+    metrics.mempoolSize.set(pending.size());
+    if (syncTarget <= head.height()) {
+      metrics.syncTargetHeight.set(0);
+    }
+    for (Map.Entry<Drop, Long> d : replica.dropCounts().entrySet()) {
+      long before = dropsSeen.getOrDefault(d.getKey(), 0L);
+      if (d.getValue() > before) {
+        metrics.messagesDropped.labelValues(d.getKey().name().toLowerCase(java.util.Locale.ROOT)).inc(d.getValue() - before);
+        dropsSeen.put(d.getKey(), d.getValue());
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package org.fedledger.node.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The validator's Prometheus metrics, in a registry of their own (so several nodes can share a
+ * JVM in tests), and the HTTP endpoint that serves them at {@code /metrics}. Thread-safe: the
+ * event loop updates them, the HTTP server reads them.
+ */
+public final class NodeMetrics implements AutoCloseable {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private HTTPServer server;
+
+  /** Committed head height. */
+  public final Gauge height = Gauge.builder().name("fedledger_height")
+      .help("Height of the committed head").register(registry);
+  /** Current PBFT view. */
+  public final Gauge view = Gauge.builder().name("fedledger_view")
+      .help("Current PBFT view").register(registry);
+  /** Index of the leader of the current view. */
+  public final Gauge leader = Gauge.builder().name("fedledger_leader")
+      .help("Validator index of the leader of the current view").register(registry);
+  /** Blocks committed since start. */
+  public final Counter blocksCommitted = Counter.builder().name("fedledger_blocks_committed")
+      .help("Blocks executed and committed by this node since it started").register(registry);
+  /** Transactions committed since start. */
+  public final Counter txsCommitted = Counter.builder().name("fedledger_txs_committed")
+      .help("Transactions in blocks committed by this node since it started").register(registry);
+  /** Time from a transaction's submission at this node to its commit here. */
+  public final Histogram commitLatency = Histogram.builder().name("fedledger_commit_latency_seconds")
+      .help("Seconds from a transaction's submission at this node to its commit at this node")
+      .classicOnly()
+      .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+      .register(registry);
+  /** View changes, by reason. */
+  public final Counter viewChanges = Counter.builder().name("fedledger_view_changes")
+      .help("View changes this node took part in, by reason").labelNames("reason").register(registry);
+  /** Connected peers. */
+  public final Gauge peersConnected = Gauge.builder().name("fedledger_peers_connected")
+      .help("Validators this node has an authenticated connection to").register(registry);
+  /** Pending client transactions. */
+  public final Gauge mempoolSize = Gauge.builder().name("fedledger_mempool_size")
+      .help("Client transactions accepted by this node and not yet committed").register(registry);
+  /** Messages dropped, by reason. */
+  public final Counter messagesDropped = Counter.builder().name("fedledger_messages_dropped")
+      .help("Peer messages and client inputs dropped, by reason").labelNames("reason").register(registry);
+  /** Transactions refused at submission, by gRPC status / validation code. */
+  public final Counter txsRefused = Counter.builder().name("fedledger_txs_refused")
+      .help("Client transactions refused at submission, by reason").labelNames("reason").register(registry);
+  /** Target height of state transfer (0 when not syncing). */
+  public final Gauge syncTargetHeight = Gauge.builder().name("fedledger_state_transfer_target_height")
+      .help("Height state transfer is catching up to; 0 when not syncing").register(registry);
+  /** Blocks received by state transfer. */
+  public final Counter syncBlocks = Counter.builder().name("fedledger_state_transfer_blocks")
+      .help("Blocks received from peers by state transfer and committed").register(registry);
+
+  /** The registry holding every metric of this node. */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Serves the metrics over HTTP at {@code host:port}/metrics.
+   *
+   * @throws UncheckedIOException naming the address when it cannot be bound
+   */
+  public synchronized void serve(String host, int port) {
+    try {
+      server = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The bound metrics port, or -1 when not serving. */
+  public synchronized int port() {
+    return server == null ? -1 : server.getPort();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+  }
+}

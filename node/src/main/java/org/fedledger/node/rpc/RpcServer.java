@@ -1,0 +1,161 @@
+package org.fedledger.node.rpc;
+
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC server of a validator: the client API services plus gRPC health checking and server
+ * reflection, so generic tools (grpcurl, grpc_health_probe) work. Health is NOT_SERVING until
+ * {@link #ready()} and again from {@link #shutdown}.
+ */
+public final class RpcServer implements AutoCloseable {
+  private final Server server;
+  private final HealthStatusManager health = new HealthStatusManager();
+
+  /**
+   * Binds {@code host:port} and starts serving {@code services}.
+   *
+   * @param maxMessageBytes largest inbound message (above the chain's tx_bytes_max, so that
+   *     oversized transactions reach validation and get a useful message)
+   */
+  public RpcServer(String host, int port, List<BindableService> services, int maxMessageBytes) {
+    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .maxInboundMessageSize(maxMessageBytes)
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance());
+    for (BindableService s : services) {
+      b.addService(withInvalidArgumentOnGarbage(s.bindService()));
+    }
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    try {
+      server = b.build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serve gRPC on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A request that did not parse (stands in for the message so the handler can refuse it). */
+  private record Garbage(String reason) {}
+
+  /**
+   * Requests that do not parse are the client's fault: answer INVALID_ARGUMENT naming the
+   * method (gRPC would answer UNKNOWN for a marshaller failure).
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static ServerServiceDefinition withInvalidArgumentOnGarbage(ServerServiceDefinition def) {
+    ServiceDescriptor old = def.getServiceDescriptor();
+    ServiceDescriptor.Builder sd = ServiceDescriptor.newBuilder(old.getName()).setSchemaDescriptor(old.getSchemaDescriptor());
+    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+    for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
+      MethodDescriptor md = m.getMethodDescriptor();
+      MethodDescriptor.Marshaller inner = md.getRequestMarshaller();
+      String method = md.getFullMethodName();
+      String prefix = method.endsWith("/SubmitTransaction") ? "MALFORMED_ENVELOPE: " : "";
+      MethodDescriptor.Marshaller checked = new MethodDescriptor.Marshaller() {
+        @Override
+        public InputStream stream(Object value) {
+          return inner.stream(value);
+        }
+
+        @Override
+        public Object parse(InputStream stream) {
+          try {
+            return inner.parse(stream);
+          } catch (RuntimeException e) {
+            return new Garbage(prefix + "the request of " + method + " is not a valid protobuf message");
+          }
+        }
+      };
+      MethodDescriptor wrapped = md.toBuilder().setRequestMarshaller(checked).build();
+      ServerCallHandler handler = m.getServerCallHandler();
+      ServerCallHandler refusing = (call, headers) -> {
+        ServerCall.Listener delegate = handler.startCall(call, headers);
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener(delegate) {
+          private boolean refused;
+
+          @Override
+          public void onMessage(Object message) {
+            if (message instanceof Garbage g) {
+              refused = true;
+              call.close(Status.INVALID_ARGUMENT.withDescription(g.reason()), new Metadata());
+              return;
+            }
+            super.onMessage(message);
+          }
+
+          @Override
+          public void onHalfClose() {
+            if (!refused) {
+              super.onHalfClose();
+            }
+          }
+
+          @Override
+          public void onReady() {
+            if (!refused) {
+              super.onReady();
+            }
+          }
+        };
+      };
+      sd.addMethod(wrapped);
+      methods.add(ServerMethodDefinition.create(wrapped, refusing));
+    }
+    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(sd.build());
+    for (ServerMethodDefinition<?, ?> m : methods) {
+      b.addMethod(m);
+    }
+    return b.build();
+  }
+
+  /** Marks the server (and every service) as serving. */
+  public void ready() {
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus("fedledger.v1.LedgerApi", ServingStatus.SERVING);
+    health.setStatus("fedledger.v1.FederatedLearningApi", ServingStatus.SERVING);
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Stops accepting calls, lets running ones finish for up to {@code graceMillis}. */
+  public void shutdown(long graceMillis) {
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    shutdown(0);
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The gRPC client API of a validator: {@link org.fedledger.node.rpc.LedgerService} (submit,
+ * receipts, wait for commit, blocks with certificates, block and event streams, status),
+ * {@link org.fedledger.node.rpc.FlService} (tasks, rounds, models, reputation, balances) and
+ * {@link org.fedledger.node.rpc.RpcServer} with health checking and reflection.
+ *
+ * <p>Invariants: gRPC threads never touch the replica; they validate statelessly, then hand a
+ * transaction to a {@link org.fedledger.node.rpc.TxIntake} (which only enqueues). Every refusal
+ * is a gRPC status whose description starts with the reason code. Streams follow client flow
+ * control. Must not import node.exec (the event loop depends on this package, not the reverse).
+ */
+package org.fedledger.node.rpc;

@@ -1,0 +1,289 @@
+package org.fedledger.node.rpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.grpc.BindableService;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import org.fedledger.ledger.chain.Blocks;
+import org.fedledger.ledger.chain.TxCheck;
+import org.fedledger.ledger.chain.TxValidator;
+import org.fedledger.ledger.crypto.Hash;
+import org.fedledger.ledger.exec.ParsedTx;
+import org.fedledger.ledger.store.Durability;
+import org.fedledger.ledger.store.LedgerStore;
+import org.fedledger.node.TestChain;
+import org.fedledger.node.metrics.NodeMetrics;
+import org.fedledger.node.store.BlockCommitter;
+import org.fedledger.node.store.GenesisCommit;
+import org.fedledger.proto.Block;
+import org.fedledger.proto.CertifiedBlock;
+import org.fedledger.proto.CommitCertificate;
+import org.fedledger.proto.Envelope;
+import org.fedledger.proto.ReceiptStatus;
+import org.fedledger.proto.Transaction;
+import org.fedledger.proto.api.BlockNotification;
+import org.fedledger.proto.api.GetBlockRequest;
+import org.fedledger.proto.api.GetParticipantRequest;
+import org.fedledger.proto.api.GetReceiptRequest;
+import org.fedledger.proto.api.GetStatusRequest;
+import org.fedledger.proto.api.LedgerApiGrpc;
+import org.fedledger.proto.api.NodeStatus;
+import org.fedledger.proto.api.StreamBlocksRequest;
+import org.fedledger.proto.api.SubmitTransactionRequest;
+import org.fedledger.proto.api.WaitForCommitRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** LedgerApi over a real RocksDB store and a real gRPC server on loopback; the intake is a fake. */
+class LedgerServiceTest {
+  @TempDir
+  Path dir;
+
+  private final TestChain tc = TestChain.of(4, 30000);
+  private LedgerStore store;
+  private RpcServer server;
+  private ManagedChannel channel;
+  private LedgerApiGrpc.LedgerApiBlockingStub stub;
+  private ScheduledExecutorService scheduler;
+  private final CommitFeed feed = new CommitFeed();
+  private final ConcurrentLinkedQueue<ParsedTx> offered = new ConcurrentLinkedQueue<>();
+  private final AtomicReference<TxIntake.Admission> answer = new AtomicReference<>(TxIntake.Admission.ACCEPTED);
+
+  @BeforeEach
+  void start() {
+    store = LedgerStore.open(dir.resolve("db"), tc.chain().genesisHash(), Durability.GROUP);
+    GenesisCommit.ensureGenesis(store, tc.chain());
+    scheduler = Executors.newScheduledThreadPool(2);
+    TxIntake intake = tx -> {
+      offered.add(tx);
+      return answer.get();
+    };
+    NodeMetrics metrics = new NodeMetrics();
+    List<BindableService> services = List.of(
+        new LedgerService(tc.chain(), store, intake, feed,
+            () -> NodeStatus.newBuilder().setChainId(TestChain.CHAIN_ID).setHeight(7).build(),
+            scheduler, 60_000, metrics),
+        new FlService(store));
+    server = new RpcServer("127.0.0.1", 0, services, tc.chain().txBytesMax() + 4096);
+    server.ready();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    stub = LedgerApiGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.close();
+    scheduler.shutdownNow();
+    store.close();
+  }
+
+  private Status.Code submitCode(Envelope env) {
+    try {
+      stub.submitTransaction(SubmitTransactionRequest.newBuilder().setEnvelope(env).build());
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  private String submitError(Envelope env) {
+    try {
+      stub.submitTransaction(SubmitTransactionRequest.newBuilder().setEnvelope(env).build());
+      return "OK";
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode() + " " + e.getStatus().getDescription();
+    }
+  }
+
+  @Test
+  void validTransactionIsOfferedAndItsIdReturned() {
+    Envelope env = tc.register(1, 1);
+    var r = stub.submitTransaction(SubmitTransactionRequest.newBuilder().setEnvelope(env).build());
+    assertThat(r.getTxId()).isEqualTo(Hash.sha256(env.getBody()).bytes());
+    assertThat(offered).singleElement().satisfies(t -> assertThat(t.envelope()).isEqualTo(env));
+  }
+
+  @Test
+  void statelessRefusalsAreInvalidArgumentWithTheirCode() throws Exception {
+    Envelope good = tc.register(1, 1);
+    Envelope badSig = good.toBuilder().setSignature(tc.admin().sign(ByteString.copyFromUtf8("other"))).build();
+    assertThat(submitError(badSig)).startsWith("INVALID_ARGUMENT BAD_SIGNATURE:");
+    Envelope wrongChain = TestChain.sign(tc.admin(), Transaction.parseFrom(good.getBody()).toBuilder()
+        .setChainId("other-chain"));
+    assertThat(submitError(wrongChain)).startsWith("INVALID_ARGUMENT WRONG_CHAIN:");
+    Envelope garbage = Envelope.newBuilder().setBody(ByteString.copyFrom(new byte[] {(byte) 0xff, 1, 2, 3}))
+        .setSigner(tc.admin().publicKey()).setSignature(tc.admin().sign(ByteString.copyFromUtf8("x"))).build();
+    assertThat(submitError(garbage)).startsWith("INVALID_ARGUMENT MALFORMED_BODY:");
+    Envelope huge = TestChain.sign(tc.admin(), Transaction.parseFrom(good.getBody()).toBuilder()
+        .setRegisterParticipant(Transaction.parseFrom(good.getBody()).getRegisterParticipant().toBuilder()
+            .setName("x".repeat(tc.chain().txBytesMax()))));
+    assertThat(submitError(huge)).startsWith("INVALID_ARGUMENT TX_TOO_LARGE:");
+    assertThat(submitError(Envelope.getDefaultInstance())).startsWith("INVALID_ARGUMENT BAD_SIGNER_OR_SIGNATURE_LENGTH:");
+    assertThat(offered).isEmpty();
+  }
+
+  @Test
+  void intakeOutcomesMapToStatuses() {
+    answer.set(TxIntake.Admission.DUPLICATE);
+    assertThat(submitCode(tc.register(1, 1))).isEqualTo(Status.Code.ALREADY_EXISTS);
+    answer.set(TxIntake.Admission.FULL);
+    assertThat(submitError(tc.register(1, 2))).isEqualTo("RESOURCE_EXHAUSTED the mempool is full; retry later");
+    answer.set(TxIntake.Admission.UNAVAILABLE);
+    assertThat(submitCode(tc.register(1, 3))).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  private ParsedTx parsed(Envelope env) {
+    return ((TxCheck.Valid) new TxValidator(tc.chain()).check(env)).tx();
+  }
+
+  private CertifiedBlock commitBlock(List<Envelope> envs) {
+    List<ParsedTx> txs = new ArrayList<>();
+    for (Envelope e : envs) {
+      txs.add(parsed(e));
+    }
+    var head = store.head().orElseThrow();
+    Block b = Blocks.build(tc.chain(), head, txs, store.stateRoot(), head.height(), 0, 0, head.timestampMillis() + 1);
+    CertifiedBlock cb = CertifiedBlock.newBuilder().setBlock(b).setCertificate(CommitCertificate.newBuilder()
+        .setHeight(head.height() + 1).setBlockHash(Blocks.hash(b).bytes())).build();
+    new BlockCommitter(tc.chain(), store, Durability.GROUP).commit(cb, txs);
+    feed.committed(head.height() + 1);
+    return cb;
+  }
+
+  @Test
+  void committedTransactionHasAReceiptIsDuplicateAndWaitersWake() throws Exception {
+    Envelope env = tc.register(1, 1);
+    ByteString id = Hash.sha256(env.getBody()).bytes();
+    assertThatThrownBy(() -> stub.getReceipt(GetReceiptRequest.newBuilder().setTxId(id).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    var waiter = LedgerApiGrpc.newFutureStub(channel).waitForCommit(WaitForCommitRequest.newBuilder().setTxId(id).build());
+    CertifiedBlock cb = commitBlock(List.of(env));
+    var waited = waiter.get();
+    assertThat(waited.getReceipt().getStatus()).isEqualTo(ReceiptStatus.SUCCESS);
+    assertThat(waited.getBlockHash()).isEqualTo(Blocks.hash(cb.getBlock()).bytes());
+    assertThat(stub.getReceipt(GetReceiptRequest.newBuilder().setTxId(id).build()).getReceipt().getHeight()).isEqualTo(1);
+    assertThat(submitError(env)).startsWith("ALREADY_EXISTS transaction " + Hash.of(id).hex() + " is already committed");
+    assertThat(stub.getBlock(GetBlockRequest.newBuilder().setHeight(1).build())).isEqualTo(cb);
+    assertThat(stub.getBlock(GetBlockRequest.newBuilder().setLatest(true).build())).isEqualTo(cb);
+    assertThat(stub.getBlock(GetBlockRequest.newBuilder().setHash(Blocks.hash(cb.getBlock()).bytes()).build())).isEqualTo(cb);
+    assertThat(stub.getParticipant(GetParticipantRequest.newBuilder()
+        .setPublicKey(TestChain.key(1001).publicKey()).build()).getName()).isEqualTo("hospital-1");
+    assertThatThrownBy(() -> stub.getBlock(GetBlockRequest.newBuilder().setHeight(9).build()))
+        .hasMessageContaining("NOT_FOUND: no committed block at height 9");
+  }
+
+  @Test
+  void replayedNonceIsRefusedAtSubmission() {
+    commitBlock(List.of(tc.register(1, 5)));
+    assertThat(submitError(tc.register(2, 5))).startsWith("INVALID_ARGUMENT NONCE_REPLAYED: nonce 5 of signer");
+    assertThat(offered).isEmpty();
+  }
+
+  @Test
+  void garbageRequestBytesAreInvalidArgument() {
+    MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(LedgerApiGrpc.getSubmitTransactionMethod().getFullMethodName())
+        .setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, raw, CallOptions.DEFAULT,
+        new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07, 0x01}))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).startsWith("MALFORMED_ENVELOPE: ");
+        });
+    assertThat(offered).isEmpty();
+  }
+
+  /** Raw bytes, for sending what no generated stub would. */
+  static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
+    @Override
+    public java.io.InputStream stream(byte[] value) {
+      return new java.io.ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(java.io.InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  @Test
+  void waitForCommitTimesOut() {
+    ByteString id = Hash.sha256(ByteString.copyFromUtf8("never")).bytes();
+    assertThatThrownBy(() -> stub.waitForCommit(WaitForCommitRequest.newBuilder().setTxId(id).setTimeoutMillis(50).build()))
+        .hasMessageContaining("DEADLINE_EXCEEDED");
+    assertThat(feed.listenerCount()).isZero();
+  }
+
+  @Test
+  void streamBlocksSendsThePastThenNewBlocks() {
+    commitBlock(List.of(tc.register(1, 1)));
+    Iterator<BlockNotification> it = stub.streamBlocks(StreamBlocksRequest.newBuilder().setFromHeight(1)
+        .setIncludeTransactions(true).build());
+    BlockNotification first = it.next();
+    assertThat(first.getReceiptsCount()).isEqualTo(1);
+    assertThat(first.getStateRoot()).isEqualTo(store.stateRootAt(1).orElseThrow().bytes());
+    commitBlock(List.of(tc.register(2, 2), tc.register(3, 3)));
+    BlockNotification second = it.next();
+    assertThat(second.getBlock().getCertificate().getHeight()).isEqualTo(2);
+    assertThat(second.getBlock().getBlock().getTransactionsCount()).isEqualTo(2);
+  }
+
+  @Test
+  void statusHealthAndReflectionAreServed() {
+    assertThat(stub.getStatus(GetStatusRequest.getDefaultInstance()).getHeight()).isEqualTo(7);
+    var reflection = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel);
+    var answers = new java.util.concurrent.LinkedBlockingQueue<io.grpc.reflection.v1.ServerReflectionResponse>();
+    var requests = reflection.serverReflectionInfo(new io.grpc.stub.StreamObserver<>() {
+      @Override
+      public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
+        answers.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+    requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+    try {
+      var listed = answers.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(listed).isNotNull();
+      assertThat(listed.getListServicesResponse().getServiceList()).extracting(s -> s.getName())
+          .contains("fedledger.v1.LedgerApi", "fedledger.v1.FederatedLearningApi", "grpc.health.v1.Health");
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    requests.onCompleted();
+    assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder()
+        .setService("fedledger.v1.LedgerApi").build()).getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds FedLedger if needed, creates a 4-validator testnet in ./.testnet (once), starts the
+# validators on loopback (each with its own data directory and log), waits until they commit,
+# then runs the federated-learning demo when it is built.
+#   ./testnet/start.sh            start (or restart) the testnet
+#   ./testnet/start.sh --fresh    wipe ./.testnet first (new keys, new chain)
+#   ./testnet/start.sh --no-demo  validators only
+# Environment: TESTNET_DIR (default ./.testnet), BASE_PORT (default 26600), JAVA_OPTS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+NET=${TESTNET_DIR:-$ROOT/.testnet}
+BASE_PORT=${BASE_PORT:-26600}
+JAR=$ROOT/node/target/fedledger.jar
+N=4
+FRESH=0
+DEMO=1
+for arg in "$@"; do
+  case "$arg" in
+    --fresh) FRESH=1 ;;
+    --no-demo) DEMO=0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+command -v java >/dev/null || { echo "java (JDK 17+) is not on PATH" >&2; exit 1; }
+fedledger() { java -jar "$JAR" "$@"; }
+
+# 1. Build what is needed: when the jar is missing or any source is newer than it.
+if [ ! -f "$JAR" ] || [ -n "$(find proto ledger consensus fl-contracts node testnet -path '*/src/*' -newer "$JAR" -print -quit 2>/dev/null)" ] \
+    || [ -n "$(find . -maxdepth 2 -name pom.xml -newer "$JAR" -print -quit)" ]; then
+  command -v mvn >/dev/null || { echo "mvn (Maven 3.8+) is not on PATH" >&2; exit 1; }
+  echo "== building (mvn -B -ntp -DskipTests package) ..."
+  mvn -B -ntp -q -DskipTests -pl node,testnet -am package
+fi
+
+# 2. Create the network once.
+if [ "$FRESH" = 1 ]; then
+  "$ROOT/testnet/stop.sh" >/dev/null 2>&1 || true
+  rm -rf "$NET"
+fi
+if [ ! -f "$NET/genesis.json" ]; then
+  echo "== creating a $N-validator testnet in $NET"
+  fedledger testnet init --dir "$NET" --validators "$N" --base-port "$BASE_PORT"
+fi
+
+# 3. Start every validator that is not running.
+for i in $(seq 0 $((N - 1))); do
+  dir="$NET/node$i"
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    echo "node$i is already running (pid $(cat "$dir/pid"))"
+    continue
+  fi
+  # shellcheck disable=SC2086
+  nohup java ${JAVA_OPTS:--Xmx512m} -jar "$JAR" node --config "$dir/node.properties" >>"$dir/node.log" 2>&1 &
+  echo $! >"$dir/pid"
+  echo "started node$i (pid $!, log $dir/node.log)"
+done
+
+# 4. Wait until every validator serves, then until a transaction commits.
+rpc() { echo "127.0.0.1:$((BASE_PORT + 100 + $1))"; }
+ALL=$(for i in $(seq 0 $((N - 1))); do rpc "$i"; done)
+echo "== waiting for the validators to serve ..."
+for _ in $(seq 1 60); do
+  # shellcheck disable=SC2086
+  if fedledger status --timeout-ms 2000 $ALL >/dev/null 2>&1; then break; fi
+  sleep 1
+done
+# shellcheck disable=SC2086
+fedledger status --timeout-ms 2000 $ALL || { echo "some validators did not come up; see $NET/node*/node.log" >&2; exit 1; }
+
+echo "== submitting a transaction (the admin registers an auditor) and waiting for its commit ..."
+AUDITOR_KEY="$NET/auditor-$(date +%s).key"
+AUDITOR=$(fedledger keygen --out "$AUDITOR_KEY")
+fedledger submit --rpc "$(rpc 1)" --key "$NET/admin.key" --register "auditor-$(date +%s)" --role AUDITOR \
+  --public-key "$AUDITOR" --wait --timeout-ms 60000 >/dev/null
+# shellcheck disable=SC2086
+fedledger status $ALL
+echo "== the testnet is committing."
+
+# 5. The federated-learning demo (testnet/README.md), when it is built.
+DEMO_CP_FILE="$ROOT/testnet/target/classpath.txt"
+if [ "$DEMO" = 1 ] && [ -f "$ROOT/testnet/target/classes/org/fedledger/testnet/FlDemo.class" ]; then
+  if [ ! -f "$DEMO_CP_FILE" ] || [ "$ROOT/testnet/pom.xml" -nt "$DEMO_CP_FILE" ]; then
+    mvn -B -ntp -q -pl testnet dependency:build-classpath -Dmdep.outputFile="$DEMO_CP_FILE" >/dev/null
+  fi
+  echo "== running the federated-learning demo (log: $NET/fl-demo.log)"
+  java -cp "$ROOT/testnet/target/classes:$(cat "$DEMO_CP_FILE")" org.fedledger.testnet.FlDemo \
+    --testnet "$NET" 2>&1 | tee "$NET/fl-demo.log"
+  # shellcheck disable=SC2086
+  fedledger status $ALL
+fi
+echo "== ./testnet/status.sh to watch, ./testnet/stop.sh to stop."
