@@ -37,8 +37,8 @@ final class NormalCase {
   }
 
   void maybePropose() {
-    if (r.viewChanging || r.self != r.leader(r.view) || r.pool.availableCount() == 0 || !r.viewChanges.readyToPropose()) {
-      return;
+    if (r.viewChanging || r.self != r.leader(r.view) || r.pool.availableCount() == 0 || r.ticks == 0) {
+      return; // (no Tick yet: no notion of time for the block timestamp)
     }
     while (r.pool.availableCount() > 0) {
       long last = lastPrePrepared();

@@ -85,7 +85,7 @@ public final class Replica {
   final EnumMap<Drop, Long> drops = new EnumMap<>(Drop.class);
   /** Validators caught sending a bad commit signature: their commits are always verified. */
   final boolean[] suspects;
-  static final int COMMIT_SAMPLE_PERIOD = 16;
+  static final int COMMIT_SAMPLE_PERIOD = 8;
 
   private ArrayList<Persist> persist = new ArrayList<>();
   private ArrayList<Outbound> send = new ArrayList<>();
@@ -298,6 +298,10 @@ public final class Replica {
   }
 
   private void onForward(int from, ForwardRequest fr) {
+    if (fr.getTransactionsCount() > config.blockTxMax()) {
+      drop(Drop.MALFORMED, from, fr.getTransactionsCount() + " forwarded transactions in one message");
+      return;
+    }
     for (org.fedledger.proto.Envelope e : fr.getTransactionsList()) {
       Hash id = Hash.sha256(e.getBody());
       if (pool.isKnown(id)) {
