@@ -259,7 +259,7 @@ final class NormalCase {
   /**
    * Commit signatures go into certificates that outsiders verify, but verifying each on receipt
    * would cost more than the rest of the normal case. So a replica verifies one commit in
-   * {@link #Replica.COMMIT_SAMPLE_PERIOD} per validator (deterministic round robin) and, once a
+   * {@link Replica#COMMIT_SAMPLE_PERIOD} per validator (deterministic round robin) and, once a
    * validator has sent one bad signature, all of its commits: a junk signer is caught within a
    * few blocks and cannot spoil later certificates.
    */
