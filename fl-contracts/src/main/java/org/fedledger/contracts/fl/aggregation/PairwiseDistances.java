@@ -1,5 +1,7 @@
 package org.fedledger.contracts.fl.aggregation;
 
+import java.util.Objects;
+
 /**
  * Squared L2 distances between every pair of update vectors, each pair computed once.
  *
@@ -12,26 +14,31 @@ package org.fedledger.contracts.fl.aggregation;
  * independent of the input order; a naive loop with the same expression is an exact
  * reference.
  *
- * <p>Speed without reordering: the coordinates are cut into tiles of {@link #TILE} values
- * (widened to double once per vector); within a tile, 4 x 4 blocks of pairs advance sixteen
- * independent chains together, each from registers, so the CPU overlaps them. A chain's state
- * is carried from tile to tile unchanged, so tiling and blocking change the speed and never
- * the bits. (On a CPU without FMA instructions Math.fma is exact but slow.)
+ * <p>Speed without reordering: the chains of all pairs advance together, coordinate by
+ * coordinate. The coordinates are cut into tiles of {@link #TILE} values, transposed and
+ * widened to double once per tile ({@code tile[k][i]} is coordinate k of vector i), so that
+ * for a fixed row i the chains of (i, j), j > i, are a contiguous row of accumulators and
+ * one coordinate step is the same operation on consecutive array elements, which the JIT
+ * compiles to SIMD instructions. Each inner pass advances two rows by four coordinates, the
+ * four steps of each chain in order, so an accumulator is loaded and stored once per four
+ * steps. Every chain still sees its coordinates in order 0, 1, ..., d-1 with the same
+ * operations, so tiling, blocking and vectorisation change the speed and never the bits
+ * (vector and scalar fma round identically). On a CPU without FMA instructions Math.fma is
+ * exact but slow.
  */
 public final class PairwiseDistances {
 
   /** Coordinates per tile: a cache-size choice only; it does not affect any result. */
-  static final int TILE = 512;
-  private static final int BLOCK = 4;
+  static final int TILE = 32;
+  /** Coordinate steps per inner pass. */
+  private static final int STEP = 4;
 
   private final int count;
-  private final int stride;
-  private final double[] matrix;
+  private final double[][] rows;
 
-  private PairwiseDistances(int count, int stride, double[] matrix) {
+  private PairwiseDistances(int count, double[][] rows) {
     this.count = count;
-    this.stride = stride;
-    this.matrix = matrix;
+    this.rows = rows;
   }
 
   /**
@@ -47,68 +54,97 @@ public final class PairwiseDistances {
         throw new IllegalArgumentException("vectors of different lengths: " + v.length + " vs " + d);
       }
     }
-    int rows = (n + BLOCK - 1) / BLOCK * BLOCK; // padded with all-zero rows, never read back
-    double[] acc = new double[rows * rows];
-    double[][] tiles = new double[rows][TILE];
+    // Rows are processed in pairs; an odd n gets one all-zero padding vector whose chains are
+    // computed and never read back. rows[i][j] holds the chain of (i, j) for i < j.
+    int padded = n + (n & 1);
+    double[][] acc = new double[padded][padded];
+    double[][] tile = new double[TILE][padded];
     for (int start = 0; start < d; start += TILE) {
       int len = Math.min(TILE, d - start);
-      for (int i = 0; i < n; i++) {
-        for (int k = 0; k < len; k++) {
-          tiles[i][k] = vectors[i][start + k];
-        }
-      }
-      for (int i0 = 0; i0 < rows; i0 += BLOCK) {
-        for (int j0 = i0; j0 < rows; j0 += BLOCK) {
-          block(tiles, i0, j0, len, acc, rows);
-        }
+      transpose(vectors, start, len, tile);
+      for (int i = 0; i < padded; i += 2) {
+        advanceRowPair(tile, len, i, acc[i], acc[i + 1], padded);
       }
     }
-    return new PairwiseDistances(n, rows, acc);
+    return new PairwiseDistances(n, acc);
   }
 
-  /** Advances the 16 chains of rows i0..i0+3 against rows j0..j0+3 over one tile. */
-  private static void block(double[][] t, int i0, int j0, int len, double[] acc, int n) {
-    double[] a0 = t[i0];
-    double[] a1 = t[i0 + 1];
-    double[] a2 = t[i0 + 2];
-    double[] a3 = t[i0 + 3];
-    double[] b0 = t[j0];
-    double[] b1 = t[j0 + 1];
-    double[] b2 = t[j0 + 2];
-    double[] b3 = t[j0 + 3];
-    int r0 = i0 * n + j0;
-    int r1 = r0 + n;
-    int r2 = r1 + n;
-    int r3 = r2 + n;
-    double s00 = acc[r0], s01 = acc[r0 + 1], s02 = acc[r0 + 2], s03 = acc[r0 + 3];
-    double s10 = acc[r1], s11 = acc[r1 + 1], s12 = acc[r1 + 2], s13 = acc[r1 + 3];
-    double s20 = acc[r2], s21 = acc[r2 + 1], s22 = acc[r2 + 2], s23 = acc[r2 + 3];
-    double s30 = acc[r3], s31 = acc[r3 + 1], s32 = acc[r3 + 2], s33 = acc[r3 + 3];
-    for (int k = 0; k < len; k++) {
-      double x0 = a0[k], x1 = a1[k], x2 = a2[k], x3 = a3[k];
-      double y0 = b0[k], y1 = b1[k], y2 = b2[k], y3 = b3[k];
-      double e;
-      e = x0 - y0; s00 = Math.fma(e, e, s00);
-      e = x0 - y1; s01 = Math.fma(e, e, s01);
-      e = x0 - y2; s02 = Math.fma(e, e, s02);
-      e = x0 - y3; s03 = Math.fma(e, e, s03);
-      e = x1 - y0; s10 = Math.fma(e, e, s10);
-      e = x1 - y1; s11 = Math.fma(e, e, s11);
-      e = x1 - y2; s12 = Math.fma(e, e, s12);
-      e = x1 - y3; s13 = Math.fma(e, e, s13);
-      e = x2 - y0; s20 = Math.fma(e, e, s20);
-      e = x2 - y1; s21 = Math.fma(e, e, s21);
-      e = x2 - y2; s22 = Math.fma(e, e, s22);
-      e = x2 - y3; s23 = Math.fma(e, e, s23);
-      e = x3 - y0; s30 = Math.fma(e, e, s30);
-      e = x3 - y1; s31 = Math.fma(e, e, s31);
-      e = x3 - y2; s32 = Math.fma(e, e, s32);
-      e = x3 - y3; s33 = Math.fma(e, e, s33);
+  /** tile[k][i] = (double) vectors[i][start + k] for k < len. */
+  private static void transpose(float[][] vectors, int start, int len, double[][] tile) {
+    for (int i = 0; i < vectors.length; i++) {
+      float[] v = vectors[i];
+      for (int k = 0; k < len; k++) {
+        tile[k][i] = v[start + k];
+      }
     }
-    acc[r0] = s00; acc[r0 + 1] = s01; acc[r0 + 2] = s02; acc[r0 + 3] = s03;
-    acc[r1] = s10; acc[r1 + 1] = s11; acc[r1 + 2] = s12; acc[r1 + 3] = s13;
-    acc[r2] = s20; acc[r2 + 1] = s21; acc[r2 + 2] = s22; acc[r2 + 3] = s23;
-    acc[r3] = s30; acc[r3 + 1] = s31; acc[r3 + 2] = s32; acc[r3 + 3] = s33;
+  }
+
+  /**
+   * Advances the chains of rows i and i + 1 against every j > i over the {@code len}
+   * coordinates of the tile, in coordinate order. (Row i + 1 also advances its own diagonal
+   * entry, j = i + 1, which stays zero and is never read.)
+   */
+  private static void advanceRowPair(double[][] tile, int len, int i, double[] a, double[] b, int end) {
+    int from = i + 1;
+    int k = 0;
+    for (; k + STEP <= len; k += STEP) {
+      double[] y0 = tile[k];
+      double[] y1 = tile[k + 1];
+      double[] y2 = tile[k + 2];
+      double[] y3 = tile[k + 3];
+      fourSteps(y0, y1, y2, y3, y0[i], y1[i], y2[i], y3[i], y0[i + 1], y1[i + 1], y2[i + 1], y3[i + 1],
+          a, b, from, end);
+    }
+    for (; k < len; k++) {
+      double[] y = tile[k];
+      oneStep(y, y[i], y[i + 1], a, b, from, end);
+    }
+  }
+
+  /**
+   * Four chain steps for rows a (coordinates x0..x3) and b (z0..z3) against columns
+   * [from, end): the loop the JIT vectorises over j.
+   */
+  private static void fourSteps(double[] y0, double[] y1, double[] y2, double[] y3,
+      double x0, double x1, double x2, double x3, double z0, double z1, double z2, double z3,
+      double[] a, double[] b, int from, int end) {
+    for (int j = from; j < end; j++) {
+      double v0 = y0[j];
+      double v1 = y1[j];
+      double v2 = y2[j];
+      double v3 = y3[j];
+      double s = a[j];
+      double e = x0 - v0;
+      s = Math.fma(e, e, s);
+      e = x1 - v1;
+      s = Math.fma(e, e, s);
+      e = x2 - v2;
+      s = Math.fma(e, e, s);
+      e = x3 - v3;
+      s = Math.fma(e, e, s);
+      a[j] = s;
+      s = b[j];
+      e = z0 - v0;
+      s = Math.fma(e, e, s);
+      e = z1 - v1;
+      s = Math.fma(e, e, s);
+      e = z2 - v2;
+      s = Math.fma(e, e, s);
+      e = z3 - v3;
+      s = Math.fma(e, e, s);
+      b[j] = s;
+    }
+  }
+
+  /** One chain step for rows a (coordinate x) and b (coordinate z) against columns [from, end). */
+  private static void oneStep(double[] y, double x, double z, double[] a, double[] b, int from, int end) {
+    for (int j = from; j < end; j++) {
+      double v = y[j];
+      double e = x - v;
+      a[j] = Math.fma(e, e, a[j]);
+      e = z - v;
+      b[j] = Math.fma(e, e, b[j]);
+    }
   }
 
   /** The squared distance of one pair of vectors: the same chain, written plainly. */
@@ -129,11 +165,13 @@ public final class PairwiseDistances {
     return count;
   }
 
-  /** Squared distance between vectors i and j (0 when i == j). */
+  /** Squared distance between vectors i and j (0 when i == j); both must be below {@link #count()}. */
   public double get(int i, int j) {
+    Objects.checkIndex(i, count);
+    Objects.checkIndex(j, count);
     if (i == j) {
       return 0.0;
     }
-    return matrix[Math.min(i, j) * stride + Math.max(i, j)];
+    return rows[Math.min(i, j)][Math.max(i, j)];
   }
 }

@@ -1,4 +1,4 @@
-package org.fedledger.benchmarks;
+package org.fedledger.benchmarks.floors;
 
 import com.google.protobuf.ByteString;
 import java.security.SecureRandom;
@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The physical floors the other figures are read against: one Ed25519 signature, one
- * verification (every validator verifies every transaction once), and SHA-256 over payloads
- * the size of a transaction, a batched block and a large model update.
+ * verification (every validator verifies every transaction once), and SHA-256 over
+ * block-sized payloads: 1 KiB (a few transactions), 64 KiB (a batched block) and 1 MiB (a
+ * block carrying model updates).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -31,15 +32,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Benchmark)
 public class CryptoFloors {
-  private KeyPair key;
-  private ByteString message;
-  private ByteString signature;
+  KeyPair key;
+  ByteString message;
+  ByteString signature;
 
   /** Payloads to hash, by size. */
   @State(Scope.Benchmark)
   public static class Payload {
-    /** Size in bytes: a small tx, a 500-tx block, a 100,000-float model update. */
-    @Param({"256", "131072", "400000"})
+    /** Size in bytes: 1 KiB, 64 KiB, 1 MiB. */
+    @Param({"1024", "65536", "1048576"})
     public int payloadBytes;
 
     byte[] bytes;
