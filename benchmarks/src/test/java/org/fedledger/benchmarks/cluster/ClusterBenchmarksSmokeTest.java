@@ -1,0 +1,37 @@
+package org.fedledger.benchmarks.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Runs each cluster benchmark for a few blocks without JMH, so that CI catches a benchmark
+ * broken by a change in the node. Timings are JMH's business, not this test's.
+ */
+class ClusterBenchmarksSmokeTest {
+
+  @ParameterizedTest
+  @EnumSource(CommitRate.Load.class)
+  void commitRateCommitsBlocksOfSuccessfulTransactions(CommitRate.Load load) {
+    CommitRate b = new CommitRate();
+    b.load = load;
+    b.presigned = 1_000;
+    b.setup();
+    try {
+      CommitRate.Committed c = new CommitRate.Committed();
+      long first = b.block(c);
+      long last = first;
+      for (int i = 0; i < 3; i++) {
+        last = b.block(c);
+      }
+      assertThat(last).isEqualTo(first + 3);
+      assertThat(c.txs).isGreaterThanOrEqualTo(4);
+      if (load == CommitRate.Load.ONE_TX) {
+        assertThat(c.txs).isEqualTo(4);
+      }
+    } finally {
+      b.tearDown();
+    }
+  }
+}
