@@ -101,7 +101,7 @@ public class CommitRate {
       feeder = new Feeder(workload, channels(), watch, PARTICIPANTS, PARTICIPANTS);
     } else {
       watch = new CommitWatch(stores, (h, b, t) -> { });
-      workload = new Registrations(cluster.admins(), 1, presigned);
+      workload = new Registrations(cluster.admins(), 1, 1_000_000, presigned);
       int outstanding = load == Load.ONE_TX ? 64 : 8_000;
       feeder = new Feeder(workload, channels(), watch, outstanding, load == Load.ONE_TX ? 64 : 512);
     }

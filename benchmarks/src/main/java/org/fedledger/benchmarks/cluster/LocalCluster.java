@@ -145,6 +145,7 @@ public final class LocalCluster implements AutoCloseable {
     seed[0] = (byte) i;
     seed[1] = (byte) (i >> 8);
     seed[2] = (byte) (i >> 16);
+    seed[3] = (byte) (i >> 24);
     seed[31] = 0x42;
     return Ed25519.fromSeed(seed);
   }

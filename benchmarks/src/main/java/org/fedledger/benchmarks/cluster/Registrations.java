@@ -20,13 +20,19 @@ public final class Registrations implements Workload {
   private final List<KeyPair> admins;
   private final Envelope[] presigned;
   private final int firstNonce;
+  private final int firstParticipant;
   private int next;
   private long signedDuringRun;
 
-  /** Registrations by {@code admins}, nonces from {@code firstNonce}, {@code presigned} signed now. */
-  public Registrations(List<KeyPair> admins, int firstNonce, int presigned) {
+  /**
+   * Registrations by {@code admins} (nonces from {@code firstNonce}) of the participants with
+   * key seeds from {@code firstParticipant} (two workloads on one chain need disjoint ranges);
+   * the first {@code presigned} are signed now.
+   */
+  public Registrations(List<KeyPair> admins, int firstNonce, int firstParticipant, int presigned) {
     this.admins = List.copyOf(admins);
     this.firstNonce = firstNonce;
+    this.firstParticipant = firstParticipant;
     this.presigned = IntStream.range(0, presigned).parallel().mapToObj(this::sign).toArray(Envelope[]::new);
   }
 
@@ -34,7 +40,7 @@ public final class Registrations implements Workload {
   Envelope sign(int k) {
     KeyPair admin = admins.get(k % admins.size());
     long nonce = firstNonce + k / admins.size();
-    KeyPair participant = LocalCluster.key(100_000 + k);
+    KeyPair participant = LocalCluster.key(firstParticipant + k);
     Transaction tx = Transaction.newBuilder().setChainId(LocalCluster.CHAIN_ID).setSigner(admin.publicKey())
         .setNonce(nonce).setRegisterParticipant(RegisterParticipant.newBuilder().setName("p" + k)
             .setRole(Role.HOSPITAL).setPublicKey(participant.publicKey()).setConsent(true))

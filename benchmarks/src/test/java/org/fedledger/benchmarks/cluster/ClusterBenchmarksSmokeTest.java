@@ -2,6 +2,7 @@ package org.fedledger.benchmarks.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -33,5 +34,31 @@ class ClusterBenchmarksSmokeTest {
     } finally {
       b.tearDown();
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ConsensusLatency.Load.class)
+  void consensusLatencyWaitsForTheProbeAtAQuorum(ConsensusLatency.Load load) {
+    ConsensusLatency b = new ConsensusLatency();
+    b.load = load;
+    b.proposeDelayTicks = 1;
+    b.presigned = 1_000;
+    b.setup();
+    try {
+      long h1 = b.commit();
+      long h2 = b.commit();
+      assertThat(h2).isGreaterThan(h1);
+      assertThat(b.watch.countAtLeast(h2)).isGreaterThanOrEqualTo(LocalCluster.QUORUM);
+    } finally {
+      b.tearDown();
+    }
+  }
+
+  @Test
+  void openLoopRecordsEveryCommittedTransaction() {
+    OpenLoopLatency.Result r = OpenLoopLatency.run(50, 1, 0, 500);
+    assertThat(r.committed() + r.refused()).isEqualTo(50);
+    assertThat(r.lost()).isZero();
+    assertThat(r.micros().getTotalCount()).isEqualTo(r.committed());
   }
 }
