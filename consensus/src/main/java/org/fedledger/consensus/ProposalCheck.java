@@ -2,7 +2,7 @@ package org.fedledger.consensus;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.TreeSet;
 import java.util.List;
 import java.util.function.Function;
 import org.fedledger.ledger.chain.Chain;
@@ -65,15 +65,32 @@ final class ProposalCheck {
     if (problem != null) {
       return bad(problem);
     }
+    List<ParsedTx> parsed = new ArrayList<>(block.getTransactionsCount());
+    String txProblem = checkContent(block, h, pooled, parsed);
+    if (txProblem != null) {
+      return bad(txProblem);
+    }
+    return new Result(new Proposal(h, parsed), null);
+  }
+
+  /**
+   * Checks that a block's transactions are what its header commits to (count, Merkle root of
+   * the ids, no duplicate) and each is valid; fills {@code parsed}. Null when fine, else the problem.
+   * The header hash does not cover envelope signatures, so a block relayed by a peer is checked
+   * here even when its hash is certified.
+   */
+  String checkContent(Block block, BlockHeader h, Function<Hash, ParsedTx> pooled, List<ParsedTx> parsed) {
     int count = block.getTransactionsCount();
-    List<ParsedTx> parsed = new ArrayList<>(count);
+    if (count > chain.blockTxMax() || h.getTxCount() != count) {
+      return "tx_count wrong or above block_tx_max";
+    }
     List<Hash> ids = new ArrayList<>(count);
-    HashSet<Hash> seen = new HashSet<>(count * 2);
+    TreeSet<Hash> seen = new TreeSet<>();
     for (int i = 0; i < count; i++) {
       Envelope e = block.getTransactions(i);
       Hash id = Hash.sha256(e.getBody());
       if (!seen.add(id)) {
-        return bad("transaction " + i + " appears twice");
+        return "transaction " + i + " appears twice";
       }
       ids.add(id);
       ParsedTx known = pooled.apply(id);
@@ -83,14 +100,14 @@ final class ProposalCheck {
       }
       TxCheck c = txs.check(e);
       if (c instanceof TxCheck.Invalid bad) {
-        return bad("transaction " + i + ": " + bad);
+        return "transaction " + i + ": " + bad;
       }
       parsed.add(((TxCheck.Valid) c).tx());
     }
     if (!Merkle.root(ids).bytes().equals(h.getTxRoot())) {
-      return bad("tx_root is not the Merkle root of the transaction ids");
+      return "tx_root is not the Merkle root of the transaction ids";
     }
-    return new Result(new Proposal(h, parsed), null);
+    return null;
   }
 
   private String checkHeader(BlockHeader h, Block block, ChainHead parent, boolean checkNow, long nowMillis) {

@@ -171,7 +171,10 @@ public final class Replica {
       if (h == null || txs == null) {
         throw new IllegalArgumentException("corrupt slot record " + s);
       }
-      slot.accept(r.getPrePreparedView(), r.getBlock(), h, Blocks.hash(r.getBlock()), txs, null);
+      PrePrepare pp = r.getProposalSignature().isEmpty() ? null : PrePrepare.newBuilder()
+          .setView(r.getPrePreparedView()).setSequence(s).setBlock(r.getBlock())
+          .setSignature(r.getProposalSignature()).build();
+      slot.accept(r.getPrePreparedView(), r.getBlock(), h, Blocks.hash(r.getBlock()), txs, pp);
       if (r.getPrePreparedView() == view && self != leader(view)) {
         slot.votesFor(view);
         slot.prepares[self] = slot.hash;

@@ -2,7 +2,7 @@ package org.fedledger.consensus;
 
 import com.google.protobuf.ByteString;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.TreeSet;
 import java.util.List;
 import org.fedledger.ledger.chain.ChainHead;
 import org.fedledger.ledger.crypto.Hash;
@@ -26,7 +26,7 @@ final class Slot {
   BlockHeader header;
   Hash hash;
   List<ParsedTx> txs;
-  HashSet<Hash> txIds;
+  TreeSet<Hash> txIds;
   PrePrepare prePrepare; // as received or sent (null for a NEW-VIEW re-proposal)
 
   // A PRE-PREPARE of the current view waiting for its parent's.
@@ -85,7 +85,7 @@ final class Slot {
 
   boolean containsTx(Hash id) {
     if (txIds == null) {
-      txIds = new HashSet<>(txs.size() * 2);
+      txIds = new TreeSet<>();
       for (ParsedTx t : txs) {
         txIds.add(t.id());
       }
@@ -111,6 +111,9 @@ final class Slot {
     SlotRecord.Builder b = SlotRecord.newBuilder().setSequence(sequence);
     if (block != null) {
       b.setPrePreparedView(ppView).setBlock(block);
+      if (prePrepare != null) {
+        b.setProposalSignature(prePrepare.getSignature());
+      }
     }
     if (preparedView >= 0) {
       b.setPrepared(true).setPreparedView(preparedView).setPreparedHash(preparedHash.bytes());

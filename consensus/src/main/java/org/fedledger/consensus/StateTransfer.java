@@ -203,11 +203,12 @@ final class StateTransfer {
         r.drop(Drop.INVALID_TRANSFER, from, "block " + h.getHeight() + " does not link to " + parent.height());
         return false;
       }
-      List<ParsedTx> parsed = r.proposals.parseTxs(b.getBlock(), false, r.pool::get);
-      if (parsed == null) {
-        r.drop(Drop.INVALID_TRANSFER, from, "block " + h.getHeight() + " has malformed transactions");
+      ProposalCheck.Result check = r.proposals.check(b.getBlock(), parent, false, 0, r.pool::get);
+      if (!check.ok()) {
+        r.drop(Drop.INVALID_TRANSFER, from, "block " + h.getHeight() + ": " + check.problem());
         return false;
       }
+      List<ParsedTx> parsed = check.proposal().txs();
       ChainHead next = new ChainHead(h.getHeight(), Blocks.hash(b.getBlock()), h.getTimestampMillis());
       heads.add(next);
       txs.add(parsed);
@@ -216,7 +217,7 @@ final class StateTransfer {
     for (int i = 0; i <= top; i++) {
       CertifiedBlock b = blocks.get(i);
       ChainHead h = heads.get(i);
-      reconcileSlot(h, b);
+      reconcileSlot(h, b, txs.get(i));
       r.emit(b, txs.get(i), h);
       blocksFetched++;
     }
@@ -225,13 +226,12 @@ final class StateTransfer {
   }
 
   /** The log entry at a transferred height now holds the committed block. */
-  private void reconcileSlot(ChainHead h, CertifiedBlock b) {
+  private void reconcileSlot(ChainHead h, CertifiedBlock b, List<ParsedTx> parsed) {
     Slot s = r.slots.get(h.height());
     if (s == null || (s.hash != null && s.hash.equals(h.hash()))) {
       return;
     }
     BlockHeader header = ProposalCheck.header(b.getBlock());
-    List<ParsedTx> parsed = r.proposals.parseTxs(b.getBlock(), false, r.pool::get);
     long certView = b.getCertificate().getView();
     s.accept(certView, b.getBlock(), header, h.hash(), parsed, null);
     s.preparedView = certView;

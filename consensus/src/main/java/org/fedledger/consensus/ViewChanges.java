@@ -110,6 +110,12 @@ final class ViewChanges {
     r.sendTo(peer, ConsensusMessage.newBuilder().setNewView(currentNewView).build());
   }
 
+  private void hintIfStale(int from, long v) {
+    if (v < r.view || (v == r.view && !r.viewChanging)) {
+      hintLaggard(from);
+    }
+  }
+
   /** Starts the change to view {@code v} (§4.4): stop the normal case, send a signed VIEW-CHANGE. */
   private void start(long v) {
     r.view = v;
@@ -148,20 +154,32 @@ final class ViewChanges {
   }
 
   void onViewChange(int from, ViewChange vc) {
-    ViewChangeBody body = checkViewChange(vc);
-    if (body == null || body.getReplica() != from) {
-      r.drop(Drop.INVALID_VIEW_CHANGE, from, "view change");
+    Received had = latest[from];
+    if (had != null && had.message().equals(vc)) {
+      r.count(Drop.DUPLICATE);
+      hintIfStale(from, had.view());
       return;
     }
-    long v = body.getNewView();
+    ViewChangeBody peek;
+    try {
+      peek = ViewChangeBody.parseFrom(vc.getBody());
+    } catch (InvalidProtocolBufferException e) {
+      r.drop(Drop.INVALID_VIEW_CHANGE, from, "not a ViewChangeBody");
+      return;
+    }
+    long v = peek.getNewView();
     if (v < r.view || (v == r.view && !r.viewChanging)) {
-      r.drop(Drop.STALE_VIEW, from, "view change for " + v);
+      r.drop(Drop.STALE_VIEW, from, "view change for " + v); // checked before the signature: cheap to drop
       hintLaggard(from);
       return;
     }
-    Received had = latest[from];
     if (had != null && had.view() >= v) {
       r.count(Drop.DUPLICATE);
+      return;
+    }
+    ViewChangeBody body = checkViewChange(vc);
+    if (body == null || body.getReplica() != from) {
+      r.drop(Drop.INVALID_VIEW_CHANGE, from, "view change");
       return;
     }
     latest[from] = new Received(v, body, vc);
@@ -246,7 +264,10 @@ final class ViewChanges {
     List<NewViewDecision.Vote> votes = new ArrayList<>();
     boolean[] seen = new boolean[r.n];
     for (ViewChange vc : body.getViewChangesList()) {
-      ViewChangeBody vb = checkViewChange(vc);
+      ViewChangeBody vb = known(vc);
+      if (vb == null) {
+        vb = checkViewChange(vc);
+      }
       if (vb == null || vb.getNewView() != v || seen[vb.getReplica()]) {
         r.drop(Drop.INVALID_NEW_VIEW, from, "new view " + v + " carries a bad view change");
         return;
@@ -331,6 +352,34 @@ final class ViewChanges {
     }
   }
 
+  /** A transaction this replica already validated: pooled, or in a block of its log. */
+  private ParsedTx knownTx(Hash id) {
+    ParsedTx t = r.pool.get(id);
+    if (t != null) {
+      return t;
+    }
+    for (Slot s : r.slots.values()) {
+      if (s.txs != null && s.containsTx(id)) {
+        for (ParsedTx x : s.txs) {
+          if (x.id().equals(id)) {
+            return x;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The body of {@code vc} when it is exactly a VIEW-CHANGE already verified and kept, else null. */
+  private ViewChangeBody known(ViewChange vc) {
+    for (Received x : latest) {
+      if (x != null && x.message().equals(vc)) {
+        return x.body();
+      }
+    }
+    return null;
+  }
+
   /** Parses and checks a signed VIEW-CHANGE: signature, chain, structure, checkpoint proof. Null when invalid. */
   private ViewChangeBody checkViewChange(ViewChange vc) {
     ViewChangeBody body;
@@ -359,7 +408,8 @@ final class ViewChanges {
         return null;
       }
       BlockHeader bh = ProposalCheck.header(e.getBlock());
-      if (bh == null || bh.getHeight() != e.getSequence()) {
+      if (bh == null || bh.getHeight() != e.getSequence()
+          || r.proposals.checkContent(e.getBlock(), bh, this::knownTx, new ArrayList<>()) != null) {
         return null;
       }
       previous = e.getSequence();

@@ -3,8 +3,13 @@ package org.fedledger.consensus.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.fedledger.consensus.Drop;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -19,25 +24,48 @@ class SeedsTest {
   void randomSeedsKeepSafetyAndLiveness() {
     int seeds = Integer.getInteger("sim.seeds", 2000);
     long base = Long.getLong("sim.base", 0L);
-    List<String> failures = new ArrayList<>();
+    int threads = Integer.getInteger("sim.threads", Math.min(2, Runtime.getRuntime().availableProcessors()));
+    List<String> failures = Collections.synchronizedList(new ArrayList<>());
     Totals totals = new Totals();
-    for (long s = base; s < base + seeds; s++) {
-      try {
-        totals.add(SimRun.run(s));
-      } catch (AssertionError | RuntimeException e) {
-        String line = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-        failures.add("seed " + s + ": " + line + "\n  replay: mvn -B -ntp -pl consensus -am test -Dtest=SeedsTest#replay"
-            + " -Dsim.seed=" + s + " -Dsurefire.failIfNoSpecifiedTests=false");
-        if (failures.size() <= 3) {
-          e.printStackTrace();
-        }
+    long started = System.nanoTime();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> runs = new ArrayList<>();
+      for (long s = base; s < base + seeds; s++) {
+        long seed = s;
+        runs.add(pool.submit(() -> runOne(seed, totals, failures)));
       }
+      for (Future<?> run : runs) {
+        run.get();
+      }
+    } catch (InterruptedException | ExecutionException e) {
+      throw new AssertionError(e);
+    } finally {
+      pool.shutdownNow();
     }
-    System.out.println(totals.report(seeds));
+    System.out.println(totals.report(seeds) + "; " + threads + " thread(s), "
+        + (System.nanoTime() - started) / 1_000_000 + " ms");
+    failures.sort(null);
     failures.forEach(System.out::println);
     assertThat(failures).as("failing seeds").isEmpty();
     assertThat(totals.viewChanges).as("view changes exercised").isPositive();
     assertThat(totals.transferred).as("state transfers exercised").isPositive();
+  }
+
+  private static void runOne(long s, Totals totals, List<String> failures) {
+    try {
+      SimRun.Outcome o = SimRun.run(s);
+      synchronized (totals) {
+        totals.add(o);
+      }
+    } catch (AssertionError | RuntimeException e) {
+      String line = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+      failures.add("seed " + s + ": " + line + "\n  replay: mvn -B -ntp -pl consensus -am test -Dtest=SeedsTest#replay"
+          + " -Dsim.seed=" + s + " -Dsurefire.failIfNoSpecifiedTests=false");
+      if (failures.size() <= 3) {
+        e.printStackTrace();
+      }
+    }
   }
 
   @Test

@@ -6,7 +6,6 @@ import java.util.List;
 import org.fedledger.ledger.chain.Blocks;
 import org.fedledger.ledger.chain.Chain;
 import org.fedledger.ledger.chain.ChainHead;
-import org.fedledger.ledger.chain.TxCheck;
 import org.fedledger.ledger.chain.TxValidator;
 import org.fedledger.ledger.crypto.Ed25519;
 import org.fedledger.ledger.crypto.Hash;
@@ -90,10 +89,6 @@ public final class SimChain {
         .setCloseRound(CloseRound.newBuilder().setTaskId("sim-" + client).setRound(nonce)).build();
     ByteString body = tx.toByteString();
     Envelope e = Envelope.newBuilder().setBody(body).setSigner(k.publicKey()).setSignature(k.sign(body)).build();
-    TxCheck c = txValidator.check(e);
-    if (!(c instanceof TxCheck.Valid v)) {
-      throw new IllegalStateException("sim transaction invalid: " + c);
-    }
-    return v.tx();
+    return new ParsedTx(Hash.sha256(body), e, tx); // signed just now: what TxValidator would return
   }
 }

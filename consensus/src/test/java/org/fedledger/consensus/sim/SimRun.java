@@ -64,7 +64,7 @@ final class SimRun {
       splitForTwins(c, plan);
     }
     int faultTicks = 100 + plan.nextInt(300);
-    int txCount = 5 + plan.nextInt(30);
+    int txCount = 5 + plan.nextInt(20);
     long partitionEvents = 0;
     for (int t = 0; t < faultTicks; t++) {
       if (plan.nextInt(faultTicks) < txCount) {

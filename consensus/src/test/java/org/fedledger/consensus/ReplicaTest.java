@@ -1,0 +1,235 @@
+package org.fedledger.consensus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.fedledger.consensus.Ready.Outbound;
+import org.fedledger.consensus.sim.SimChain;
+import org.fedledger.ledger.chain.Blocks;
+import org.fedledger.ledger.chain.ChainHead;
+import org.fedledger.ledger.crypto.Hash;
+import org.fedledger.ledger.exec.ParsedTx;
+import org.fedledger.proto.CommitCertificate;
+import org.fedledger.proto.ConsensusMessage;
+import org.fedledger.proto.PrePrepare;
+import org.fedledger.proto.Prepare;
+import org.junit.jupiter.api.Test;
+
+/** The normal case, checkpoints and restart safety, driven by calling {@code step} by hand. */
+class ReplicaTest {
+  static final SimChain SIM = SimChain.of(4);
+  static final ChainHead GENESIS = new ChainHead(0, Hash.sha256(ByteString.copyFromUtf8("genesis")),
+      SimChain.GENESIS_MILLIS);
+  static final Hash ROOT0 = Hash.sha256(ByteString.copyFromUtf8("root"));
+  static final long NOW = SimChain.GENESIS_MILLIS + 1_000;
+
+  static ReplicaConfig config(int i) {
+    return ReplicaConfig.defaults(SIM.chain(), i, key(i)).withPipeline(2, 3).withBlocks(1, 1 << 20, 0)
+        .withTimers(20, 80, 5, 10);
+  }
+
+  static org.fedledger.ledger.crypto.KeyPair key(int i) {
+    return org.fedledger.ledger.crypto.Ed25519.fromSeed(seed(i));
+  }
+
+  private static byte[] seed(int i) {
+    byte[] s = new byte[32];
+    s[0] = 1;
+    s[1] = (byte) i;
+    s[31] = 42;
+    return s;
+  }
+
+  static Replica replica(int i) {
+    Replica r = Replica.create(config(i), GENESIS, ROOT0);
+    r.step(new Input.Tick(NOW));
+    return r;
+  }
+
+  static List<ConsensusMessage> sent(Ready r, ConsensusMessage.PayloadCase kind) {
+    List<ConsensusMessage> out = new ArrayList<>();
+    for (Outbound o : r.send()) {
+      if (o.msg().getPayloadCase() == kind) {
+        out.add(o.msg());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void aBackupPersistsItsAcceptanceBeforeItsPrepareLeaves() {
+    Replica leader = replica(0);
+    Replica backup = replica(1);
+    ParsedTx tx = SIM.tx(0, 1);
+    Ready proposal = leader.step(new Input.Request(tx));
+    PrePrepare pp = sent(proposal, ConsensusMessage.PayloadCase.PRE_PREPARE).get(0).getPrePrepare();
+    assertThat(pp.getSequence()).isEqualTo(1);
+    assertThat(sent(proposal, ConsensusMessage.PayloadCase.FORWARD_REQUEST)).hasSize(1);
+
+    Ready r = backup.step(new Input.Receive(0, ConsensusMessage.newBuilder().setPrePrepare(pp).build()));
+    assertThat(r.persist()).extracting(Ready.Persist::key).contains(LogKeys.slot(1));
+    Prepare p = sent(r, ConsensusMessage.PayloadCase.PREPARE).get(0).getPrepare();
+    assertThat(p.getBlockHash()).isEqualTo(Blocks.hash(pp.getBlock()).bytes());
+  }
+
+  @Test
+  void fourReplicasCommitWithAVerifiableCertificate() {
+    Bus bus = new Bus(4);
+    ParsedTx tx = SIM.tx(1, 1);
+    bus.deliverAll(bus.step(2, new Input.Request(tx)));
+    for (int i = 0; i < 4; i++) {
+      assertThat(bus.committed.get(i)).as("replica " + i).hasSize(1);
+      Ready.CommittedBlock c = bus.committed.get(i).get(0);
+      assertThat(c.txs()).extracting(ParsedTx::id).containsExactly(tx.id());
+      CommitCertificate cert = c.block().getCertificate();
+      assertThat(new Statements(SIM.chain()).verifyCommit(cert, 1, Blocks.hash(c.block().getBlock()))).isTrue();
+    }
+  }
+
+  @Test
+  void theLeaderPipelinesAtMostWBlocks() {
+    Replica leader = replica(0);
+    int proposals = 0;
+    for (int k = 1; k <= 5; k++) {
+      proposals += sent(leader.step(new Input.Request(SIM.tx(2, k))), ConsensusMessage.PayloadCase.PRE_PREPARE).size();
+    }
+    assertThat(proposals).isEqualTo(3); // W = 3, one transaction per block
+  }
+
+  @Test
+  void checkpointsBecomeStableAndTheLogIsCollected() {
+    Bus bus = new Bus(4);
+    for (int k = 1; k <= 4; k++) {
+      bus.deliverAll(bus.step(0, new Input.Request(SIM.tx(3, k))));
+    }
+    for (int i = 0; i < 4; i++) {
+      assertThat(bus.replicas[i].committedHead().height()).isEqualTo(4);
+      assertThat(bus.replicas[i].stableCheckpoint().getSequence()).as("K = 2").isEqualTo(4);
+      assertThat(bus.replicas[i].logSize()).isZero();
+      assertThat(bus.logs.get(i).keySet()).noneMatch(k -> k.startsWith(LogKeys.SLOT_PREFIX));
+    }
+  }
+
+  @Test
+  void aRestartedReplicaNeverPreparesASecondBlockForTheSameSlot() {
+    Replica leader = replica(0);
+    Replica backup = replica(1);
+    Ready a = leader.step(new Input.Request(SIM.tx(4, 1)));
+    PrePrepare first = sent(a, ConsensusMessage.PayloadCase.PRE_PREPARE).get(0).getPrePrepare();
+    Ready accepted = backup.step(new Input.Receive(0, ConsensusMessage.newBuilder().setPrePrepare(first).build()));
+    List<Map.Entry<ByteString, ByteString>> records = new ArrayList<>();
+    for (Ready.Persist p : accepted.persist()) {
+      records.add(Map.entry(p.key(), p.value()));
+    }
+    Replica restarted = Replica.restore(config(1), GENESIS, ROOT0, records);
+    restarted.step(new Input.Tick(NOW));
+
+    Replica otherLeader = replica(0);
+    PrePrepare second = sent(otherLeader.step(new Input.Request(SIM.tx(4, 2))), ConsensusMessage.PayloadCase.PRE_PREPARE)
+        .get(0).getPrePrepare();
+    assertThat(Blocks.hash(second.getBlock())).isNotEqualTo(Blocks.hash(first.getBlock()));
+    Ready r = restarted.step(new Input.Receive(0, ConsensusMessage.newBuilder().setPrePrepare(second).build()));
+    assertThat(sent(r, ConsensusMessage.PayloadCase.PREPARE)).isEmpty();
+    assertThat(r.evidence()).hasSize(1); // both proposals carry leader 0's signature
+    assertThat(restarted.dropCounts()).containsKey(Drop.EQUIVOCATION);
+  }
+
+  @Test
+  void badPeerInputIsDroppedAndCounted() {
+    Replica r = replica(1);
+    r.step(new Input.Receive(2, ConsensusMessage.newBuilder().setPrepare(Prepare.newBuilder().setView(0)
+        .setSequence(1).setBlockHash(ByteString.copyFromUtf8("short"))).build()));
+    r.step(new Input.Receive(2, ConsensusMessage.getDefaultInstance()));
+    r.step(new Input.Receive(3, ConsensusMessage.newBuilder().setPrePrepare(PrePrepare.newBuilder().setView(0)
+        .setSequence(1)).build()));
+    r.step(new Input.Receive(9, ConsensusMessage.getDefaultInstance()));
+    assertThat(r.dropCounts()).containsEntry(Drop.MALFORMED, 3L).containsEntry(Drop.NOT_LEADER, 1L);
+  }
+
+  @Test
+  void theViewChangeTimerBacksOffAndIsCapped() {
+    Replica r = replica(1);
+    assertThat(r.timeoutTicks()).isEqualTo(20);
+    r.timeoutsInARow = 2;
+    assertThat(r.timeoutTicks()).isEqualTo(80);
+    r.timeoutsInARow = 30;
+    assertThat(r.timeoutTicks()).isEqualTo(80);
+    r.progress();
+    assertThat(r.timeoutTicks()).isEqualTo(20);
+  }
+
+  @Test
+  void aLoneTimeoutDoesNotRaceThroughViews() {
+    Replica r = replica(1);
+    r.step(new Input.Request(SIM.tx(5, 1)));
+    long t = NOW;
+    for (int k = 0; k < 500; k++) {
+      r.step(new Input.Tick(t += 10));
+    }
+    assertThat(r.isViewChanging()).isTrue();
+    assertThat(r.view()).isEqualTo(1); // no 2f+1 VIEW-CHANGEs for view 1: it waits instead of escalating
+  }
+
+  @Test
+  void configProblemsNameTheirField() {
+    ReplicaConfig bad = config(0).withPipeline(0, -1);
+    assertThatThrownBy(bad::validate).hasMessageContaining("checkpointIntervalBlocks").hasMessageContaining(
+        "windowBlocks");
+    ReplicaConfig wrongKey = new ReplicaConfig(SIM.chain(), 0, key(1), 2, 2, 10, 10, 5, 5, 1, 1000, 0, 10, 10);
+    assertThat(wrongKey.problems()).anyMatch(p -> p.startsWith("keys"));
+  }
+
+  /** Delivers every message at once, in send order, to every replica; executes with a hash-chain "state". */
+  static final class Bus {
+    final Replica[] replicas;
+    final List<List<Ready.CommittedBlock>> committed = new ArrayList<>();
+    final List<TreeMap<ByteString, ByteString>> logs = new ArrayList<>();
+    private final java.util.ArrayDeque<Object[]> queue = new java.util.ArrayDeque<>();
+
+    Bus(int n) {
+      replicas = new Replica[n];
+      for (int i = 0; i < n; i++) {
+        replicas[i] = replica(i);
+        committed.add(new ArrayList<>());
+        logs.add(new TreeMap<>(ByteString.unsignedLexicographicalComparator()));
+      }
+    }
+
+    Ready step(int i, Input in) {
+      Ready r = replicas[i].step(in);
+      for (Ready.Persist p : r.persist()) {
+        if (p.isDelete()) {
+          logs.get(i).remove(p.key());
+        } else {
+          logs.get(i).put(p.key(), p.value());
+        }
+      }
+      for (Outbound o : r.send()) {
+        for (int to = 0; to < replicas.length; to++) {
+          if (to != i && (o.to() == Outbound.BROADCAST || o.to() == to)) {
+            queue.add(new Object[] {i, to, o.msg()});
+          }
+        }
+      }
+      for (Ready.CommittedBlock c : r.commit()) {
+        committed.get(i).add(c);
+        Hash hash = Blocks.hash(c.block().getBlock());
+        Ready e = step(i, new Input.Executed(c.height(), hash, Hash.sha256(hash.bytes())));
+        assertThat(e).isNotNull();
+      }
+      return r;
+    }
+
+    void deliverAll(Ready ignored) {
+      while (!queue.isEmpty()) {
+        Object[] m = queue.poll();
+        step((int) m[1], new Input.Receive((int) m[0], (ConsensusMessage) m[2]));
+      }
+    }
+  }
+}
