@@ -967,6 +967,11 @@ public final class Replica {
     return transfer.blocksFetched();
   }
 
+  /** The peer this replica is fetching blocks from, or -1 when it is not transferring state. */
+  public int transferPeer() {
+    return transfer.peer();
+  }
+
   /** Number of log entries held (bounded by the watermarks). */
   public int logSize() {
     return slots.size();

@@ -108,6 +108,13 @@ public record ReplicaConfig(
         proposeDelayTicks, mempoolTxMax, transferBatchBlocks);
   }
 
+  /** A copy with another state-transfer batch size. */
+  public ReplicaConfig withTransferBatchBlocks(int transferBatchBlocks) {
+    return new ReplicaConfig(chain, self, keys, checkpointIntervalBlocks, windowBlocks, viewChangeTimeoutTicks,
+        viewChangeTimeoutMaxTicks, retransmitTicks, statusIntervalTicks, blockTxMax, blockBytesMax,
+        proposeDelayTicks, mempoolTxMax, transferBatchBlocks);
+  }
+
   /**
    * Every problem of this configuration, each naming its field; empty when valid.
    */

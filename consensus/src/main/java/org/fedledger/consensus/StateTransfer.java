@@ -36,6 +36,8 @@ final class StateTransfer {
   private int rotation;
   private long blocksFetched;
   private long requests;
+  private long behindSinceTick = -1;
+  private long behindAtHeight = -1;
 
   StateTransfer(Replica r) {
     this.r = r;
@@ -90,9 +92,14 @@ final class StateTransfer {
     }
     long best = bestClaim();
     if (best <= head) {
+      behindSinceTick = -1;
       return false;
     }
-    return best - head > r.config.windowBlocks() || r.ticks - r.lastProgressTick >= r.config.retransmitTicks();
+    if (behindSinceTick < 0 || head > behindAtHeight) {
+      behindSinceTick = r.ticks; // the normal case may still deliver these blocks: give it a moment
+      behindAtHeight = head;
+    }
+    return best - head > r.config.windowBlocks() || r.ticks - behindSinceTick >= r.config.retransmitTicks();
   }
 
   private long bestClaim() {

@@ -33,9 +33,9 @@ final class Byzantine {
     };
   }
 
-  /** To odd destinations, a different block for the same (view, sequence), validly signed. */
+  /** To odd destinations (mostly), a different block for the same (view, sequence), validly signed. */
   private static ConsensusMessage equivocate(Cluster c, SimHost h, int to, ConsensusMessage msg) {
-    if (!msg.hasPrePrepare() || to % 2 == 0) {
+    if (!msg.hasPrePrepare() || to % 2 == 0 || c.random.nextInt(4) == 0) {
       return msg;
     }
     PrePrepare pp = msg.getPrePrepare();

@@ -82,6 +82,13 @@ public final class Cluster {
     return new Cluster(seed, n, b, c -> c);
   }
 
+  /** A cluster of {@code n} honest validators with a configuration tweak. */
+  public static Cluster of(int n, long seed, UnaryOperator<ReplicaConfig> tune) {
+    Behavior[] b = new Behavior[n];
+    Arrays.fill(b, Behavior.HONEST);
+    return new Cluster(seed, n, b, tune);
+  }
+
   /** A cluster with the given behaviours and configuration tweak. */
   public static Cluster of(long seed, Behavior[] behavior, UnaryOperator<ReplicaConfig> tune) {
     return new Cluster(seed, behavior.length, behavior, tune);

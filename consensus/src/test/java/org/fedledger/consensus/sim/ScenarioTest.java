@@ -1,0 +1,152 @@
+package org.fedledger.consensus.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** The protocol's cases, told as stories on a simulated cluster. */
+class ScenarioTest {
+
+  @Test
+  void fourValidatorsCommitEveryTransactionInViewZero() {
+    Cluster cluster = Cluster.of(4, 1);
+    for (int k = 0; k < 6; k++) {
+      cluster.submit(k % 4);
+    }
+    cluster.tick(50);
+    assertTrue(cluster.allCommitted());
+    assertEquals(0, cluster.view());
+  }
+
+  @Test
+  void anIsolatedLeaderIsReplacedAndCatchesUpAfterwards() {
+    Cluster cluster = Cluster.of(4, 2);
+    cluster.isolate(0);
+    cluster.submit(1);
+    cluster.tick(60);
+    assertEquals(1, cluster.view());
+    assertThat(cluster.height(1)).isEqualTo(1);
+    cluster.heal();
+    cluster.tick(100);
+    assertTrue(cluster.allCommitted());
+    assertEquals(1, cluster.view(0));
+  }
+
+  @Test
+  void anIsolatedBackupCatchesUpByStateTransfer() {
+    Cluster cluster = Cluster.of(4, 3);
+    cluster.isolate(3);
+    for (int k = 0; k < 12; k++) {
+      cluster.submit(k % 3);
+      cluster.tick(2);
+    }
+    cluster.tick(40);
+    assertEquals(0, cluster.height(3));
+    cluster.heal();
+    cluster.tick(100);
+    assertTrue(cluster.allCommitted());
+    assertThat(cluster.replica(3).transferredBlocks()).isPositive();
+  }
+
+  @Test
+  void aValidatorStartedWithAnEmptyDataDirectoryFetchesTheWholeChain() {
+    Cluster cluster = Cluster.of(7, 4);
+    for (int k = 0; k < 10; k++) {
+      cluster.submit(k % 7);
+      cluster.tick(3);
+    }
+    cluster.tick(30);
+    long height = cluster.height(0);
+    cluster.crash(5);
+    cluster.restart(5, true);
+    assertEquals(0, cluster.height(5));
+    cluster.tick(100);
+    assertEquals(height, cluster.height(5));
+  }
+
+  @Test
+  void stateTransferCompletesWhenTheServingPeerCrashesMidway() {
+    Cluster cluster = Cluster.of(4, 5, cfg -> cfg.withPipeline(64, 4).withTransferBatchBlocks(3));
+    cluster.isolate(3);
+    for (int k = 0; k < 30; k++) {
+      cluster.submit(k % 3);
+      cluster.tick(1);
+    }
+    cluster.tick(40);
+    long target = cluster.height(0);
+    cluster.heal();
+    int peer = -1;
+    for (int t = 0; t < 200 && peer < 0; t++) {
+      cluster.tick(1);
+      if (cluster.height(3) > 0 && cluster.height(3) < target) {
+        peer = cluster.replica(3).transferPeer();
+      }
+    }
+    assertThat(peer).as("replica 3 is mid-transfer").isNotNegative();
+    cluster.crash(peer);
+    cluster.tick(200);
+    assertEquals(target, cluster.height(3));
+  }
+
+  @Test
+  void anEquivocatingLeaderCannotForkTheChainAndIsReplaced() {
+    Cluster cluster = Cluster.of(6, behaviors(4, 0, Behavior.EQUIVOCATE), c -> c);
+    for (int k = 0; k < 5; k++) {
+      cluster.submit(1 + k % 3);
+    }
+    cluster.tick(300);
+    assertTrue(cluster.allCommitted());
+    assertThat(cluster.view()).isPositive();
+    assertThat(cluster.equivocationsProved).isPositive();
+  }
+
+  @Test
+  void aWithholdingLeaderIsReplaced() {
+    Cluster cluster = Cluster.of(7, behaviors(7, 0, Behavior.WITHHOLD), c -> c);
+    cluster.submit(3);
+    cluster.tick(100);
+    assertTrue(cluster.allCommitted());
+    assertEquals(1, cluster.view());
+  }
+
+  @Test
+  void twinsOnBothSidesOfAPartitionCannotForkTheChain() {
+    Cluster cluster = Cluster.of(8, behaviors(4, 0, Behavior.TWINS), c -> c);
+    cluster.partition(new boolean[] {false, false, true, true}); // twin copies: 0 with {1}, 0' with {2, 3}
+    for (int k = 0; k < 6; k++) {
+      cluster.submit(1 + k % 3);
+      cluster.tick(5);
+    }
+    cluster.tick(200);
+    cluster.heal();
+    cluster.tick(300);
+    assertTrue(cluster.allCommitted());
+  }
+
+  @Test
+  void garbageAndRandomVotesAreDroppedAndCounted() {
+    Behavior[] b = new Behavior[7];
+    Arrays.fill(b, Behavior.HONEST);
+    b[2] = Behavior.GARBAGE;
+    b[5] = Behavior.RANDOM_VOTES;
+    Cluster cluster = Cluster.of(9, b, c -> c);
+    for (int k = 0; k < 8; k++) {
+      cluster.submit(k % 7);
+      cluster.tick(5);
+    }
+    cluster.tick(200);
+    assertTrue(cluster.allCommitted());
+    assertThat(cluster.garbageSent).isPositive();
+    assertThat(cluster.drops().values().stream().mapToLong(Long::longValue).sum()).isPositive();
+  }
+
+  private static Behavior[] behaviors(int n, int who, Behavior what) {
+    Behavior[] b = new Behavior[n];
+    Arrays.fill(b, Behavior.HONEST);
+    b[who] = what;
+    return b;
+  }
+}
