@@ -32,10 +32,10 @@ import org.slf4j.LoggerFactory;
  * transactions of those blocks, so its score is committed transactions/s. After the trial
  * every receipt of the measured blocks is checked to be a SUCCESS.
  *
- * <p>Loads: {@code ONE_TX} (genesis {@code block_tx_max = 1}: every block carries one admin
- * registration; consensus-bound); {@code BATCH_500} (up to 500 signed registrations per block,
- * the default); {@code FL_10K} (Multi-Krum rounds of 32 hospitals submitting model updates of
- * 10,000 float32 parameters, 40 KB each).
+ * <p>Loads: {@code ONE_TX} (genesis {@code block_tx_max = 1}: every block carries one signed
+ * admin transaction; consensus-bound); {@code BATCH_500} (up to 500 per block, the default); {@code FL_10K} (Multi-Krum rounds of 32 hospitals submitting model updates of
+ * 10,000 float32 parameters, 40 KB each). {@code payload} chooses the admin transaction:
+ * {@code UPDATE_SELF} (default, the cheapest) or {@code REGISTER} (adds a public-key check).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -53,15 +53,19 @@ public class CommitRate {
   @Param({"ONE_TX", "BATCH_500", "FL_10K"})
   public Load load;
 
+  /** The admin transaction of ONE_TX and BATCH_500 (FL_10K ignores it). */
+  @Param({"UPDATE_SELF"})
+  public AdminTransactions.Kind payload;
+
   /**
-   * Registrations signed before the run; FL_10K signs {@code presigned / 200} rounds of 32
+   * Admin transactions signed before the run; FL_10K signs {@code presigned / 200} rounds of 32
    * updates. More are signed on demand during the run (counted and logged at the end: such
    * a run also measures the client's signing).
    */
   @Param({"60000"})
   public int presigned;
 
-  /** Admins signing the registrations (each keeps at most 1,024 nonces in flight). */
+  /** Admins signing the transactions (each keeps at most 1,024 nonces in flight). */
   static final int ADMINS = 32;
   /** Hospitals per FL round. */
   static final int PARTICIPANTS = 32;
@@ -105,7 +109,7 @@ public class CommitRate {
       feeder = new Feeder(workload, channels(), watch, PARTICIPANTS, PARTICIPANTS);
     } else {
       watch = new CommitWatch(stores, (h, b, t) -> { });
-      workload = new Registrations(cluster.admins(), 1, 1_000_000, presigned);
+      workload = new AdminTransactions(payload, cluster.admins(), 1, 1_000_000, presigned);
       int outstanding = load == Load.ONE_TX ? 64 : 8_000;
       feeder = new Feeder(workload, channels(), watch, outstanding, load == Load.ONE_TX ? 64 : 512);
     }

@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p><b>What one sample is.</b> The node exposes no hook to timestamp the leader's PRE-PREPARE,
  * so this measures the closest honest proxy: from the client's call of SubmitTransaction (a
- * probe registration, over gRPC to the leader, validator 0) until the block that carries it is
+ * probe transaction (an admin updating its own record), over gRPC to the leader, validator 0) until the block that carries it is
  * executed and stored in RocksDB at 2f+1 = 3 of the 4 validators. The height of that block is
  * learned from validator 0's store. A sample therefore also includes the gRPC round trip, the
  * intake check (one Ed25519 verification) and the forwarding of the transaction, and commit
@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Loads: {@code LOW}, one probe in flight and nothing else (one block in flight);
  * {@code SATURATED}, the probe competes with a closed-loop {@link Feeder} that keeps 8,000
- * registrations outstanding in blocks of up to 500 (the load of {@code CommitRate.BATCH_500}).
+ * admin transactions outstanding in blocks of up to 500 (the load of {@code CommitRate.BATCH_500}).
  * {@code proposeDelayTicks} is the node's {@code consensus.propose_delay_ticks}: the leader
  * waits up to that many 10 ms ticks for a fuller block (default 1).
  */
@@ -67,7 +67,7 @@ public class ConsensusLatency {
 
   LocalCluster cluster;
   CommitWatch watch;
-  Registrations probes;
+  AdminTransactions probes;
   Feeder feeder;
   LedgerApiGrpc.LedgerApiBlockingStub leader;
   volatile Hash probe;
@@ -99,13 +99,15 @@ public class ConsensusLatency {
         .getLeader();
     leader = LedgerApiGrpc.newBlockingStub(cluster.channel(leaderIndex));
     List<org.fedledger.ledger.crypto.KeyPair> admins = cluster.admins();
-    probes = new Registrations(admins.subList(0, 1), 1, 100_000_000, Math.min(presigned, 20_000));
+    probes = new AdminTransactions(AdminTransactions.Kind.UPDATE_SELF, admins.subList(0, 1), 1, 0,
+        Math.min(presigned, 20_000));
     if (load == Load.SATURATED) {
       List<io.grpc.ManagedChannel> channels = new ArrayList<>();
       for (int i = 0; i < LocalCluster.VALIDATORS; i++) {
         channels.add(cluster.channel(i));
       }
-      feeder = new Feeder(new Registrations(admins.subList(1, admins.size()), 1, 1_000_000, presigned), channels, watch,
+      feeder = new Feeder(new AdminTransactions(AdminTransactions.Kind.UPDATE_SELF, admins.subList(1, admins.size()),
+          1, 0, presigned), channels, watch,
           8_000, 512);
     }
     firstHeight = watch.height() + 1;

@@ -108,7 +108,7 @@ public final class LocalCluster implements AutoCloseable {
             .setRpcAddress("127.0.0.1:" + (base + 100 + i)));
       }
       for (int a = 0; a < admins.size(); a++) {
-        g.addAdmins(GenesisAdmin.newBuilder().setName("admin-" + a).setPublicKey(admins.get(a).publicKey()));
+        g.addAdmins(GenesisAdmin.newBuilder().setName(adminName(a)).setPublicKey(admins.get(a).publicKey()));
       }
       Genesis genesis = g.build();
       Chain.of(genesis);
@@ -145,6 +145,11 @@ public final class LocalCluster implements AutoCloseable {
   /** The admin keys registered in the genesis, in order. */
   public List<KeyPair> admins() {
     return admins;
+  }
+
+  /** The genesis name of admin {@code a}. */
+  public static String adminName(int a) {
+    return "admin-" + a;
   }
 
   /** The key from seed {@code i} (validators use 1..4, admins 1000.., workloads choose others). */

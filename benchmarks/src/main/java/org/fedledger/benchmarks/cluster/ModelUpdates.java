@@ -69,7 +69,7 @@ public final class ModelUpdates implements Workload {
     long nonce = firstNonce;
     for (int i = 0; i < participants; i++) {
       KeyPair p = LocalCluster.key(200_000 + i);
-      out.add(Registrations.envelope(admin, Transaction.newBuilder().setChainId(LocalCluster.CHAIN_ID)
+      out.add(AdminTransactions.envelope(admin, Transaction.newBuilder().setChainId(LocalCluster.CHAIN_ID)
           .setSigner(admin.publicKey()).setNonce(nonce++).setRegisterParticipant(RegisterParticipant.newBuilder()
               .setName("hospital-" + i).setRole(Role.HOSPITAL).setPublicKey(p.publicKey()).setConsent(true))
           .build()));
@@ -79,7 +79,7 @@ public final class ModelUpdates implements Workload {
         .setInitialWeights(Weights.pack(new float[parameters])).setRule(AggregationRule.MULTI_KRUM)
         .setByzantineF(1).setSelectM(participants - 2).setMinUpdates(participants).setMaxUpdates(participants)
         .setRoundDeadlineBlocks(1_000_000).build();
-    out.add(Registrations.envelope(admin, Transaction.newBuilder().setChainId(LocalCluster.CHAIN_ID)
+    out.add(AdminTransactions.envelope(admin, Transaction.newBuilder().setChainId(LocalCluster.CHAIN_ID)
         .setSigner(admin.publicKey()).setNonce(nonce).setCreateTask(task).build()));
     return out;
   }
@@ -93,7 +93,7 @@ public final class ModelUpdates implements Workload {
         .setNonce(round).setSubmitUpdate(SubmitUpdate.newBuilder().setTaskId(TASK).setRound(round)
             .setBaseVersion(round - 1).setWeights(weights[i]).setSampleCount(100 + i))
         .build();
-    return Registrations.envelope(key, tx);
+    return AdminTransactions.envelope(key, tx);
   }
 
   @Override

@@ -80,7 +80,8 @@ public final class OpenLoopLatency {
     AtomicReference<String> failure = new AtomicReference<>();
     try (LocalCluster cluster = LocalCluster.start(ChainParameters.newBuilder().setBlockTxMax(blockTxMax).build(),
         CommitRate.ADMINS, Map.of())) {
-      Registrations txs = new Registrations(cluster.admins(), 1, 1_000_000, (int) total);
+      AdminTransactions txs = new AdminTransactions(AdminTransactions.Kind.UPDATE_SELF, cluster.admins(), 1, 0,
+          (int) total);
       Envelope[] envs = new Envelope[(int) total];
       Hash[] ids = new Hash[(int) total];
       for (int k = 0; k < total; k++) {

@@ -17,6 +17,7 @@ class ClusterBenchmarksSmokeTest {
   void commitRateCommitsBlocksOfSuccessfulTransactions(CommitRate.Load load) {
     CommitRate b = new CommitRate();
     b.load = load;
+    b.payload = AdminTransactions.Kind.UPDATE_SELF;
     b.presigned = 1_000;
     b.setup();
     try {
@@ -31,6 +32,24 @@ class ClusterBenchmarksSmokeTest {
       if (load == CommitRate.Load.ONE_TX) {
         assertThat(c.txs).isEqualTo(4);
       }
+    } finally {
+      b.tearDown();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(AdminTransactions.Kind.class)
+  void everyAdminTransactionKindSucceeds(AdminTransactions.Kind kind) {
+    CommitRate b = new CommitRate();
+    b.load = CommitRate.Load.BATCH_500;
+    b.payload = kind;
+    b.presigned = 500;
+    b.setup();
+    try {
+      CommitRate.Committed c = new CommitRate.Committed();
+      b.block(c);
+      b.block(c);
+      assertThat(c.txs).isGreaterThanOrEqualTo(2);
     } finally {
       b.tearDown();
     }
