@@ -134,6 +134,23 @@ public class CommitRate {
     return next++;
   }
 
+  /**
+   * Logs, after each iteration, what the run looked like at its end: the mempool of every
+   * validator and the feeder's outstanding transactions. Full mempools mean the cluster is the
+   * bottleneck; empty ones mean the client side (submission) is.
+   */
+  @TearDown(Level.Iteration)
+  public void logIteration() {
+    StringBuilder mempools = new StringBuilder();
+    for (int i = 0; i < LocalCluster.VALIDATORS; i++) {
+      var status = org.fedledger.proto.api.LedgerApiGrpc.newBlockingStub(cluster.channel(i))
+          .withDeadlineAfter(5, TimeUnit.SECONDS).getStatus(org.fedledger.proto.api.GetStatusRequest.getDefaultInstance());
+      mempools.append(i == 0 ? "" : ", ").append(status.getMempoolSize());
+    }
+    LOG.warn("{}: at height {}, mempools [{}], feeder outstanding {} of {}", load, watch.height(), mempools,
+        feeder.outstanding(), feeder.outstandingMax());
+  }
+
   /** Checks the receipts of the blocks taken, stops the feeder and the cluster. */
   @TearDown(Level.Trial)
   public void tearDown() {

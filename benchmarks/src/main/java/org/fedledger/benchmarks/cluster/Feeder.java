@@ -39,7 +39,7 @@ public final class Feeder implements AutoCloseable {
   private final long watchTxsAtStart;
   private final Thread thread;
   private volatile boolean running = true;
-  private long sent;
+  private volatile long sent;
 
   /** Starts feeding {@code workload} to {@code channels}. */
   public Feeder(Workload workload, List<ManagedChannel> channels, CommitWatch watch, int outstandingMax,
@@ -60,9 +60,7 @@ public final class Feeder implements AutoCloseable {
     int target = 0;
     try {
       while (running && failure.get() == null) {
-        // Submitted and not refused (accepted or in flight), less committed.
-        long outstanding = sent - retried.get() - (watch.txs() - watchTxsAtStart);
-        if (outstanding >= outstandingMax) {
+        if (outstanding() >= outstandingMax) {
           watch.park(TimeUnit.MILLISECONDS.toNanos(1));
           continue;
         }
@@ -114,6 +112,16 @@ public final class Feeder implements AutoCloseable {
             calls.release();
           }
         });
+  }
+
+  /** Submitted and not refused (accepted or in flight), less committed. */
+  public long outstanding() {
+    return sent - retried.get() - (watch.txs() - watchTxsAtStart);
+  }
+
+  /** The most transactions kept outstanding. */
+  public int outstandingMax() {
+    return outstandingMax;
   }
 
   /** Transactions accepted by a validator so far. */
