@@ -3,6 +3,7 @@ package org.fedledger.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.fedledger.benchmarks.contracts.BlockCommit;
+import org.fedledger.benchmarks.contracts.CoordinateWiseAggregation;
 import org.fedledger.benchmarks.contracts.MultiKrumAggregation;
 import org.fedledger.benchmarks.contracts.UpdateValidation;
 import org.fedledger.benchmarks.floors.CryptoFloors;
@@ -25,6 +26,16 @@ class BenchmarksSmokeTest {
     float[] model = b.selectAndAggregate();
     assertThat(model).hasSize(1000);
     assertThat(b.distances().count()).isEqualTo(10);
+  }
+
+  @Test
+  void coordinateWiseAggregationProducesModelsOfTheRightLength() {
+    CoordinateWiseAggregation b = new CoordinateWiseAggregation();
+    b.updates = 10;
+    b.parameters = 1000;
+    b.setup();
+    assertThat(b.median()).hasSize(1000);
+    assertThat(b.trimmedMean()).hasSize(1000);
   }
 
   @Test

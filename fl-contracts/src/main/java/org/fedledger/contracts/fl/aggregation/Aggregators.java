@@ -9,6 +9,8 @@ import java.util.Arrays;
  * result has the same bits on every JVM. Inputs must be finite; outputs are then finite too.
  */
 public final class Aggregators {
+  /** Coordinates per tile of the coordinate-wise rules: a cache-size choice only. */
+  private static final int TILE = 64;
 
   private Aggregators() {}
 
@@ -51,23 +53,31 @@ public final class Aggregators {
 
   /**
    * Coordinate-wise median of the vectors at {@code members}. For an even count it is the
-   * mean of the two middle values, computed in double and rounded once.
+   * mean of the two middle values, computed in double and rounded once. The middle values
+   * are found by selection on {@link ColumnOrder} keys: the same values sorting the column
+   * with {@link Arrays#sort(float[])} would put there.
    */
   public static float[] median(float[][] vectors, int[] members) {
     int n = members.length;
     if (n == 0) {
       throw new IllegalArgumentException("median of nothing");
     }
-    int d = vectors[members[0]].length;
-    float[] column = new float[n];
+    int d = commonLength(vectors, members);
+    int[][] tile = new int[TILE][n];
     float[] out = new float[d];
-    for (int k = 0; k < d; k++) {
-      gather(vectors, members, k, column);
-      Arrays.sort(column);
-      if ((n & 1) == 1) {
-        out[k] = column[n / 2];
-      } else {
-        out[k] = (float) (((double) column[n / 2 - 1] + (double) column[n / 2]) / 2.0);
+    for (int start = 0; start < d; start += TILE) {
+      int len = Math.min(TILE, d - start);
+      gatherKeys(vectors, members, start, len, tile);
+      for (int k = 0; k < len; k++) {
+        int[] column = tile[k];
+        float upper = ColumnOrder.value(ColumnOrder.select(column, n / 2));
+        if ((n & 1) == 1) {
+          out[start + k] = upper;
+        } else {
+          // select() left the n/2 smallest values before index n/2; the lower middle is their max.
+          float lower = ColumnOrder.value(ColumnOrder.maxOfPrefix(column, n / 2));
+          out[start + k] = (float) (((double) lower + (double) upper) / 2.0);
+        }
       }
     }
     return out;
@@ -82,25 +92,43 @@ public final class Aggregators {
     if (trim < 0 || n - 2 * trim < 1) {
       throw new IllegalArgumentException("cannot trim " + trim + " from each end of " + n);
     }
-    int d = vectors[members[0]].length;
-    float[] column = new float[n];
+    int d = commonLength(vectors, members);
+    int[][] tile = new int[TILE][n];
     float[] out = new float[d];
     int kept = n - 2 * trim;
-    for (int k = 0; k < d; k++) {
-      gather(vectors, members, k, column);
-      Arrays.sort(column);
-      double sum = 0.0;
-      for (int r = trim; r < n - trim; r++) {
-        sum += column[r];
+    for (int start = 0; start < d; start += TILE) {
+      int len = Math.min(TILE, d - start);
+      gatherKeys(vectors, members, start, len, tile);
+      for (int k = 0; k < len; k++) {
+        int[] column = tile[k];
+        Arrays.sort(column); // int keys sort exactly as Arrays.sort(float[]) sorts the values
+        double sum = 0.0;
+        for (int r = trim; r < n - trim; r++) {
+          sum += ColumnOrder.value(column[r]);
+        }
+        out[start + k] = (float) (sum / kept);
       }
-      out[k] = (float) (sum / kept);
     }
     return out;
   }
 
-  private static void gather(float[][] vectors, int[] members, int k, float[] column) {
+  private static int commonLength(float[][] vectors, int[] members) {
+    int d = vectors[members[0]].length;
+    for (int i : members) {
+      if (vectors[i].length != d) {
+        throw new IllegalArgumentException("vectors of different lengths: " + vectors[i].length + " vs " + d);
+      }
+    }
+    return d;
+  }
+
+  /** tile[k][i] = key of vectors[members[i]][start + k] for k < len: columns, contiguous. */
+  private static void gatherKeys(float[][] vectors, int[] members, int start, int len, int[][] tile) {
     for (int i = 0; i < members.length; i++) {
-      column[i] = vectors[members[i]][k];
+      float[] v = vectors[members[i]];
+      for (int k = 0; k < len; k++) {
+        tile[k][i] = ColumnOrder.key(v[start + k]);
+      }
     }
   }
 
