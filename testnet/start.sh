@@ -12,6 +12,7 @@ ROOT=$PWD
 NET=${TESTNET_DIR:-$ROOT/.testnet}
 BASE_PORT=${BASE_PORT:-26600}
 JAR=$ROOT/node/target/fedledger.jar
+DEMO_CP_FILE=$ROOT/testnet/target/classpath.txt
 N=4
 FRESH=0
 DEMO=1
@@ -28,11 +29,13 @@ command -v java >/dev/null || { echo "java (JDK 17+) is not on PATH" >&2; exit 1
 fedledger() { java -jar "$JAR" "$@"; }
 
 # 1. Build what is needed: when the jar is missing or any source is newer than it.
-if [ ! -f "$JAR" ] || [ -n "$(find proto ledger consensus fl-contracts node testnet -path '*/src/*' -newer "$JAR" -print -quit 2>/dev/null)" ] \
+if [ ! -f "$JAR" ] || [ ! -f "$DEMO_CP_FILE" ] || [ -n "$(find proto ledger consensus fl-contracts node testnet -path '*/src/*' -newer "$JAR" -print -quit 2>/dev/null)" ] \
     || [ -n "$(find . -maxdepth 2 -name pom.xml -newer "$JAR" -print -quit)" ]; then
   command -v mvn >/dev/null || { echo "mvn (Maven 3.8+) is not on PATH" >&2; exit 1; }
   echo "== building (mvn -B -ntp -DskipTests package) ..."
-  mvn -B -ntp -q -DskipTests -pl node,testnet -am package
+  # also writes each module's target/classpath.txt (the FL demo's classpath) from the reactor
+  mvn -B -ntp -q -DskipTests -pl node,testnet -am package dependency:build-classpath \
+    -Dmdep.outputFile=target/classpath.txt
 fi
 
 # 2. Create the network once.
@@ -80,11 +83,7 @@ fedledger status $ALL
 echo "== the testnet is committing."
 
 # 5. The federated-learning demo (testnet/README.md), when it is built.
-DEMO_CP_FILE="$ROOT/testnet/target/classpath.txt"
 if [ "$DEMO" = 1 ] && [ -f "$ROOT/testnet/target/classes/org/fedledger/testnet/FlDemo.class" ]; then
-  if [ ! -f "$DEMO_CP_FILE" ] || [ "$ROOT/testnet/pom.xml" -nt "$DEMO_CP_FILE" ]; then
-    mvn -B -ntp -q -pl testnet dependency:build-classpath -Dmdep.outputFile="$DEMO_CP_FILE" >/dev/null
-  fi
   echo "== running the federated-learning demo (log: $NET/fl-demo.log)"
   java -cp "$ROOT/testnet/target/classes:$(cat "$DEMO_CP_FILE")" org.fedledger.testnet.FlDemo \
     --testnet "$NET" 2>&1 | tee "$NET/fl-demo.log"

@@ -23,6 +23,9 @@ final class Mempool {
   /** A pending transaction and the tick it arrived at. */
   record Pending(ParsedTx tx, long arrivalTick, int bytes) {}
 
+  /** Whether the ledger store holds a transaction (survives restarts, unlike {@link #committed}). */
+  java.util.function.Predicate<Hash> stored = id -> false;
+
   Mempool(int capacity) {
     this.capacity = capacity;
   }
@@ -32,7 +35,7 @@ final class Mempool {
 
   Added add(ParsedTx tx, long tick) {
     Hash id = tx.id();
-    if (available.containsKey(id) || inFlight.containsKey(id) || committed.containsKey(id)) {
+    if (available.containsKey(id) || inFlight.containsKey(id) || isCommitted(id)) {
       return Added.KNOWN;
     }
     if (size() >= capacity) {
@@ -52,11 +55,11 @@ final class Mempool {
   }
 
   boolean isKnown(Hash id) {
-    return available.containsKey(id) || inFlight.containsKey(id) || committed.containsKey(id);
+    return available.containsKey(id) || inFlight.containsKey(id) || isCommitted(id);
   }
 
   boolean isCommitted(Hash id) {
-    return committed.containsKey(id);
+    return committed.containsKey(id) || stored.test(id);
   }
 
   int size() {

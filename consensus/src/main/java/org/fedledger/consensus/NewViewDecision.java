@@ -109,9 +109,11 @@ final class NewViewDecision {
   private static boolean a2(List<Vote> votes, long s, PreparedEntry e, int f) {
     int count = 0;
     for (Vote v : votes) {
-      PrePreparedEntry q = prePrepared(v.body(), s);
-      if (q != null && q.getView() >= e.getView() && q.getBlockHash().equals(e.getBlockHash())) {
-        count++;
+      for (PrePreparedEntry q : v.body().getPrePreparedList()) {
+        if (q.getSequence() == s && q.getView() >= e.getView() && q.getBlockHash().equals(e.getBlockHash())) {
+          count++;
+          break;
+        }
       }
     }
     return count >= f + 1;
@@ -129,15 +131,6 @@ final class NewViewDecision {
 
   static PreparedEntry prepared(ViewChangeBody body, long s) {
     for (PreparedEntry e : body.getPreparedList()) {
-      if (e.getSequence() == s) {
-        return e;
-      }
-    }
-    return null;
-  }
-
-  static PrePreparedEntry prePrepared(ViewChangeBody body, long s) {
-    for (PrePreparedEntry e : body.getPrePreparedList()) {
       if (e.getSequence() == s) {
         return e;
       }

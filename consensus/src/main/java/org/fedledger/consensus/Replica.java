@@ -136,6 +136,27 @@ public final class Replica {
     return r;
   }
 
+  /**
+   * As {@link #restore(ReplicaConfig, ChainHead, Hash, List)}, with {@code committedTx} telling
+   * whether the ledger store already holds a transaction id, so that a restarted replica neither
+   * re-proposes nor accepts a block with a transaction committed before the restart (the node
+   * passes {@code id -> store.txLocation(id).isPresent()}).
+   */
+  public static Replica restore(ReplicaConfig config, ChainHead head, Hash stateRoot,
+      List<Map.Entry<ByteString, ByteString>> records, java.util.function.Predicate<Hash> committedTx) {
+    Replica r = restore(config, head, stateRoot, records);
+    r.pool.stored = committedTx;
+    return r;
+  }
+
+  /** As {@link #create(ReplicaConfig, ChainHead, Hash)}, with the store's committed-transaction lookup. */
+  public static Replica create(ReplicaConfig config, ChainHead head, Hash stateRoot,
+      java.util.function.Predicate<Hash> committedTx) {
+    Replica r = create(config, head, stateRoot);
+    r.pool.stored = committedTx;
+    return r;
+  }
+
   private void load(List<Map.Entry<ByteString, ByteString>> records) throws InvalidProtocolBufferException {
     for (Map.Entry<ByteString, ByteString> e : records) {
       ByteString key = e.getKey();
@@ -179,6 +200,9 @@ public final class Replica {
         slot.votesFor(view);
         slot.prepares[self] = slot.hash;
       }
+    }
+    for (org.fedledger.proto.PrePreparedEntry q : r.getPrePreparedList()) {
+      slot.notePrePrepared(Hash.of(q.getBlockHash()), q.getView());
     }
     if (r.getPrepared()) {
       slot.preparedView = r.getPreparedView();
@@ -355,17 +379,22 @@ public final class Replica {
     }
     Slot slot = slot(s);
     Hash hash = Blocks.hash(pp.getBlock());
-    PrePrepare held = slot.hasPrePrepare(view) ? slot.prePrepare : slot.pending;
-    if (held != null && held.getView() == view) {
-      if (Blocks.hash(held.getBlock()).equals(hash)) {
+    if (slot.hasPrePrepare(view)) {
+      if (slot.hash.equals(hash)) {
         count(Drop.DUPLICATE);
+      } else if (slot.prePrepare != null) {
+        equivocation(from, slot.prePrepare, pp);
       } else {
-        equivocation(from, held, pp);
+        count(Drop.EQUIVOCATION); // a NEW-VIEW re-proposal holds this slot: the leader contradicts its NEW-VIEW
       }
       return;
     }
-    if (slot.hasPrePrepare(view)) {
-      count(Drop.DUPLICATE);
+    if (slot.pending != null && slot.pending.getView() == view) {
+      if (Blocks.hash(slot.pending.getBlock()).equals(hash)) {
+        count(Drop.DUPLICATE);
+      } else {
+        equivocation(from, slot.pending, pp);
+      }
       return;
     }
     ChainHead parent = parentOf(s);

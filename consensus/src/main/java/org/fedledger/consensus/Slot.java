@@ -2,6 +2,7 @@ package org.fedledger.consensus;
 
 import com.google.protobuf.ByteString;
 import java.util.Arrays;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.List;
 import org.fedledger.ledger.chain.ChainHead;
@@ -10,6 +11,7 @@ import org.fedledger.ledger.exec.ParsedTx;
 import org.fedledger.proto.Block;
 import org.fedledger.proto.BlockHeader;
 import org.fedledger.proto.PrePrepare;
+import org.fedledger.proto.PrePreparedEntry;
 import org.fedledger.proto.SlotRecord;
 
 /**
@@ -48,6 +50,10 @@ final class Slot {
 
   boolean committed;
 
+  /** Set Q: every block pre-prepared here, with the highest view it was pre-prepared in (bounded). */
+  final TreeMap<Hash, Long> prePrepared = new TreeMap<>();
+  static final int PRE_PREPARED_MAX = 8;
+
   Slot(long sequence, int n) {
     this.sequence = sequence;
     this.prepares = new Hash[n];
@@ -81,6 +87,20 @@ final class Slot {
     this.prePrepare = pp;
     this.pending = null;
     this.pendingFrom = -1;
+    notePrePrepared(hash, view);
+  }
+
+  void notePrePrepared(Hash h, long view) {
+    prePrepared.merge(h, view, Math::max);
+    while (prePrepared.size() > PRE_PREPARED_MAX) {
+      Hash lowest = null;
+      for (java.util.Map.Entry<Hash, Long> e : prePrepared.entrySet()) {
+        if (!e.getKey().equals(hash) && (lowest == null || e.getValue() < prePrepared.get(lowest))) {
+          lowest = e.getKey();
+        }
+      }
+      prePrepared.remove(lowest); // fewer Q entries can only delay a NEW-VIEW decision, never mislead it
+    }
   }
 
   boolean containsTx(Hash id) {
@@ -114,6 +134,10 @@ final class Slot {
       if (prePrepare != null) {
         b.setProposalSignature(prePrepare.getSignature());
       }
+    }
+    for (java.util.Map.Entry<Hash, Long> e : prePrepared.entrySet()) {
+      b.addPrePrepared(PrePreparedEntry.newBuilder().setSequence(sequence).setView(e.getValue())
+          .setBlockHash(e.getKey().bytes()));
     }
     if (preparedView >= 0) {
       b.setPrepared(true).setPreparedView(preparedView).setPreparedHash(preparedHash.bytes());

@@ -11,6 +11,7 @@ import org.fedledger.proto.BlockRequest;
 import org.fedledger.proto.BlockResponse;
 import org.fedledger.proto.CertifiedBlock;
 import org.fedledger.proto.CheckpointCertificate;
+import org.fedledger.proto.CommitCertificate;
 import org.fedledger.proto.ConsensusMessage;
 
 /**
@@ -210,13 +211,20 @@ final class StateTransfer {
         r.drop(Drop.INVALID_TRANSFER, from, "block " + h.getHeight() + " does not link to " + parent.height());
         return false;
       }
+      CommitCertificate cert = b.getCertificate();
+      Hash hash = Blocks.hash(b.getBlock());
+      if (cert.getHeight() != h.getHeight() || !cert.getBlockHash().equals(hash.bytes())
+          || cert.getSignaturesCount() < r.quorum) {
+        r.drop(Drop.INVALID_TRANSFER, from, "block " + h.getHeight() + " comes with another block's certificate");
+        return false;
+      }
       ProposalCheck.Result check = r.proposals.check(b.getBlock(), parent, false, 0, r.pool::get);
       if (!check.ok()) {
         r.drop(Drop.INVALID_TRANSFER, from, "block " + h.getHeight() + ": " + check.problem());
         return false;
       }
       List<ParsedTx> parsed = check.proposal().txs();
-      ChainHead next = new ChainHead(h.getHeight(), Blocks.hash(b.getBlock()), h.getTimestampMillis());
+      ChainHead next = new ChainHead(h.getHeight(), hash, h.getTimestampMillis());
       heads.add(next);
       txs.add(parsed);
       parent = next;

@@ -81,7 +81,10 @@ public final class Statements {
     return countValid(statement, cert.getSignaturesList()) >= quorum();
   }
 
-  private int countValid(ByteString statement, Iterable<ValidatorSignature> signatures) {
+  private int countValid(ByteString statement, java.util.List<ValidatorSignature> signatures) {
+    if (signatures.size() > chain.validatorCount()) {
+      return 0; // more signatures than validators: padded to make us verify in vain
+    }
     TreeSet<Integer> good = new TreeSet<>();
     for (ValidatorSignature s : signatures) {
       if (!good.contains(s.getValidator()) && good.size() < quorum()

@@ -142,9 +142,9 @@ final class ViewChanges {
       }
     }
     for (Slot s : r.slots.tailMap(r.low(), false).values()) {
-      if (s.block != null) {
-        b.addPrePrepared(PrePreparedEntry.newBuilder().setSequence(s.sequence).setView(s.ppView)
-            .setBlockHash(s.hash.bytes()));
+      for (java.util.Map.Entry<Hash, Long> q : s.prePrepared.entrySet()) {
+        b.addPrePrepared(PrePreparedEntry.newBuilder().setSequence(s.sequence).setView(q.getValue())
+            .setBlockHash(q.getKey().bytes()));
       }
     }
     ViewChangeBody body = b.build();
@@ -416,7 +416,8 @@ final class ViewChanges {
     }
     previous = h;
     for (PrePreparedEntry e : body.getPrePreparedList()) {
-      if (e.getSequence() <= previous || e.getBlockHash().size() != Hash.LENGTH) {
+      if (e.getSequence() < previous || e.getSequence() == h || e.getBlockHash().size() != Hash.LENGTH
+          || body.getPrePreparedCount() > r.config.logBlocks() * Slot.PRE_PREPARED_MAX) {
         return null;
       }
       previous = e.getSequence();

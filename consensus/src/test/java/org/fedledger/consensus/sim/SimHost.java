@@ -49,7 +49,7 @@ final class SimHost {
     this.sim = sim;
     this.executor = new Executor(List.of(new CounterContract()), sim.chain.nonceWindow());
     wipeStore();
-    this.replica = Replica.create(config, head, root);
+    this.replica = Replica.create(config, head, root, txIds::contains);
   }
 
   private void wipeStore() {
@@ -76,7 +76,7 @@ final class SimHost {
     if (wipe) {
       wipeStore();
       wipes++;
-      replica = Replica.create(config, head, root);
+      replica = Replica.create(config, head, root, txIds::contains);
       return;
     }
     List<Map.Entry<ByteString, ByteString>> records = new ArrayList<>();
@@ -86,7 +86,7 @@ final class SimHost {
       }
       records.add(Map.entry(e.getKey(), e.getValue()));
     }
-    replica = Replica.restore(config, head, root, records);
+    replica = Replica.restore(config, head, root, records, txIds::contains);
   }
 
   /** Executes and stores a committed block; returns its state root. */

@@ -66,6 +66,8 @@ final class SimRun {
     int faultTicks = 100 + plan.nextInt(300);
     int txCount = 5 + plan.nextInt(20);
     long partitionEvents = 0;
+    boolean[] wiped = new boolean[n];
+    int wipedCount = 0;
     for (int t = 0; t < faultTicks; t++) {
       if (plan.nextInt(faultTicks) < txCount) {
         c.submit(plan.nextInt(n));
@@ -77,7 +79,15 @@ final class SimRun {
         }
       }
       if (crashes && plan.nextInt(40) == 0) {
-        c.restart(plan.nextInt(n), plan.nextInt(4) == 0);
+        int who = plan.nextInt(n);
+        // An empty data directory forgets the votes cast: PBFT counts that amnesia as a fault, so
+        // only validators within the fault budget (f minus the Byzantine ones) are ever wiped.
+        boolean wipe = plan.nextInt(4) == 0 && (wiped[who] || wipedCount < f - byzantine);
+        if (wipe && !wiped[who]) {
+          wiped[who] = true;
+          wipedCount++;
+        }
+        c.restart(who, wipe);
       }
       if (partitions && plan.nextInt(50) == 0) {
         boolean[] side = new boolean[n];

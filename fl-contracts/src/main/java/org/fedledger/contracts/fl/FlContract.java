@@ -97,7 +97,8 @@ public final class FlContract implements Contract {
     }
     RoundState round = openRound(state, task);
     int n = round.getSubmissionsCount();
-    int needed = TaskRules.ruleMinimum(task.getSpec().getRule(), task.getSpec().getByzantineF());
+    CreateTask rules = FlStore.closingRules(state, task);
+    int needed = TaskRules.ruleMinimum(rules.getRule(), rules.getByzantineF());
     if (n >= needed) {
       RoundCloser.close(state, task, round, ctx.height(), ADMIN, false, ctx.events());
     } else if (n >= 1 && TaskRules.shortfall(task.getSpec()) == ShortfallPolicy.FALLBACK_MEDIAN) {
@@ -105,7 +106,8 @@ public final class FlContract implements Contract {
       RoundCloser.close(state, task, round, ctx.height(), ADMIN, true, ctx.events());
     } else {
       throw new ContractException(FlCodes.INSUFFICIENT_UPDATES,
-          n + " updates, " + task.getSpec().getRule() + " needs " + needed + " and the policy is WAIT");
+          n + " updates, " + rules.getRule() + " with f=" + rules.getByzantineF() + " needs " + needed
+              + " and the policy is WAIT");
     }
   }
 
@@ -129,7 +131,8 @@ public final class FlContract implements Contract {
   private static void maybeClose(TaskState task, RoundState round, long height, State state, EventSink events) {
     CreateTask spec = task.getSpec();
     int n = round.getSubmissionsCount();
-    int needed = TaskRules.ruleMinimum(spec.getRule(), spec.getByzantineF());
+    CreateTask rules = FlStore.closingRules(state, task);
+    int needed = TaskRules.ruleMinimum(rules.getRule(), rules.getByzantineF());
     if (n >= spec.getMinUpdates()) {
       RoundCloser.close(state, task, round, height, QUORUM, false, events);
       return;

@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.fedledger.ledger.exec.State;
 import org.fedledger.ledger.exec.StateView;
 import org.fedledger.proto.Balance;
+import org.fedledger.proto.CreateTask;
 import org.fedledger.proto.GlobalModel;
 import org.fedledger.proto.ReputationRecord;
 import org.fedledger.proto.RoundState;
@@ -39,6 +40,23 @@ final class FlStore {
 
   static Optional<ReputationRecord> reputation(StateView s, String taskId, ByteString participant) {
     return read(s, FlKeys.reputation(taskId, participant), ReputationRecord.parser());
+  }
+
+  /** Participants the task has suspended (reputation status SUSPENDED_ON_TASK). */
+  static int suspendedOnTask(StateView s, String taskId) {
+    int count = 0;
+    for (java.util.Map.Entry<ByteString, ByteString> e : s.scan(FlKeys.reputationPrefix(taskId))) {
+      if (parse(e.getValue(), ReputationRecord.parser(), e.getKey()).getStatus()
+          == org.fedledger.proto.ReputationStatus.SUSPENDED_ON_TASK) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** The task's rules for closing its current round: byzantine_f less the suspended participants. */
+  static CreateTask closingRules(StateView s, TaskState task) {
+    return TaskRules.afterSuspensions(task.getSpec(), suspendedOnTask(s, task.getSpec().getTaskId()));
   }
 
   static Optional<Balance> balance(StateView s, ByteString participant) {

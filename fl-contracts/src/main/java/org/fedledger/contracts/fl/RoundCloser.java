@@ -54,7 +54,10 @@ final class RoundCloser {
       state.delete(FlKeys.update(spec.getTaskId(), round.getRound(), who));
     }
     AggregationRule rule = fallback ? AggregationRule.MEDIAN : spec.getRule();
-    RoundAggregation.Result r = RoundAggregation.run(spec, rule, vectors, claims, caps);
+    CreateTask rules = FlStore.closingRules(state, task);
+    float[] base = !spec.hasChecks() ? null : Weights.unpack(FlStore.model(state, spec.getTaskId(),
+        round.getBaseVersion()).orElseThrow(() -> new IllegalStateException("base model missing")).getWeights());
+    RoundAggregation.Result r = RoundAggregation.run(rules, rule, vectors, claims, caps, base);
     long version = task.getCurrentVersion() + 1;
     GlobalModel model = storeModel(state, spec, round, version, height, r);
     RoundState.Builder closed = round.toBuilder().clearSubmissions().setStatus(RoundStatus.ROUND_CLOSED)
@@ -67,7 +70,8 @@ final class RoundCloser {
       Submission s = subs.get(i);
       closed.addSubmissions(s.toBuilder().setOutcome(toProto(r.outcomes()[i])).setScore(r.scores()[i])
           .setWeight(r.weights()[i]));
-      recordReputation(state, spec, rep, s.getParticipant(), r.outcomes()[i], round.getRound(), height, events);
+      recordReputation(state, spec, rep, s.getParticipant(), r.outcomes()[i], r.penalties()[i], round.getRound(),
+          height, events);
       if (r.outcomes()[i] == Outcome.SELECTED) {
         credit(state, s.getParticipant(), spec.getRewardPerUpdate());
       }
@@ -83,6 +87,7 @@ final class RoundCloser {
         .addAttributes(FlEvents.attr("reason", reason))
         .addAttributes(FlEvents.attr("shortfall", fallback ? ShortfallPolicy.FALLBACK_MEDIAN.name() : "NONE"))
         .addAttributes(FlEvents.attr("updates", Integer.toString(n)))
+        .addAttributes(FlEvents.attr("byzantine_f", Integer.toString(rules.getByzantineF())))
         .addAttributes(FlEvents.attr("contributors", Integer.toString(model.getContributorsCount()))).build());
   }
 
@@ -119,12 +124,12 @@ final class RoundCloser {
   }
 
   private static void recordReputation(State state, CreateTask spec, BetaReputation rep, ByteString who,
-      Outcome outcome, long round, long height, EventSink events) {
+      Outcome outcome, double penalty, long round, long height, EventSink events) {
     ReputationRecord old = FlStore.reputation(state, spec.getTaskId(), who).orElse(
         ReputationRecord.newBuilder().setTaskId(spec.getTaskId()).setParticipant(who)
             .setStatus(ReputationStatus.IN_GOOD_STANDING).build());
     BetaReputation.Standing next = rep.next(
-        new BetaReputation.Standing(old.getAlpha(), old.getBeta(), old.getRounds()), outcome);
+        new BetaReputation.Standing(old.getAlpha(), old.getBeta(), old.getRounds()), outcome, penalty);
     ReputationRecord.Builder b = old.toBuilder().setAlpha(next.alpha()).setBeta(next.beta())
         .setScore(rep.score(next)).setRounds(next.rounds()).setLastRound(round);
     switch (outcome) {

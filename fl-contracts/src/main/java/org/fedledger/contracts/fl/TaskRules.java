@@ -50,6 +50,10 @@ public final class TaskRules {
     check(Double.isFinite(t.getNormBound()) && t.getNormBound() >= 0.0, "norm_bound must be finite and >= 0");
     check(rule != AggregationRule.TRIMMED_MEAN
         || (t.getTrimFraction() >= 0.0 && t.getTrimFraction() < 0.5), "trim_fraction must be in [0, 0.5)");
+    double similarity = t.getChecks().getMaxSimilarity();
+    check(similarity == 0.0 || (similarity > 0.0 && similarity <= 1.0), "checks.max_similarity must be 0 or in (0, 1]");
+    check(!t.hasChecks() || rule == AggregationRule.KRUM || rule == AggregationRule.MULTI_KRUM,
+        "checks apply to KRUM and MULTI_KRUM only");
     check(t.getShortfall() != ShortfallPolicy.UNRECOGNIZED, "unknown shortfall policy");
     check(t.getSampleWeighting() != org.fedledger.proto.SampleWeighting.UNRECOGNIZED, "unknown sample weighting");
     try {
@@ -112,6 +116,22 @@ public final class TaskRules {
     }
   }
 
+  /**
+   * The rules a round closes under once {@code suspended} participants of the task are
+   * suspended: {@code byzantine_f} bounds the Byzantine participants of the task, and a
+   * suspended participant can no longer submit, so at most f - suspended Byzantine updates
+   * can be among the round's (never below 0). Without this, a task whose filter worked would
+   * starve: after its f attackers are suspended only n - f updates arrive, fewer than the
+   * 2f + 3 Krum needs. The assumption is that suspended participants were Byzantine, which
+   * the reputation rules (a clear margin, several rounds) are built to make true.
+   */
+  public static CreateTask afterSuspensions(CreateTask t, int suspended) {
+    if (suspended <= 0 || t.getByzantineF() == 0) {
+      return t;
+    }
+    return t.toBuilder().setByzantineF(Math.max(0, t.getByzantineF() - suspended)).build();
+  }
+
   /** Updates Multi-Krum keeps out of n: select_m, at most n - f; Krum keeps 1. */
   public static int effectiveM(CreateTask t, int n) {
     if (t.getRule() == AggregationRule.KRUM) {
@@ -141,6 +161,7 @@ public final class TaskRules {
         p.getDecay() == 0.0 ? BetaReputation.DEFAULT_DECAY : p.getDecay(),
         p.getSuspendThreshold(),
         p.getMinRounds(),
-        p.getRejectMargin() == 0.0 ? BetaReputation.DEFAULT_REJECT_MARGIN : p.getRejectMargin());
+        p.getRejectMargin() == 0.0 ? BetaReputation.DEFAULT_REJECT_MARGIN : p.getRejectMargin(),
+        p.getMaxPenalty() == 0.0 ? BetaReputation.DEFAULT_MAX_PENALTY : p.getMaxPenalty());
   }
 }

@@ -41,7 +41,8 @@ import java.util.TreeMap;
  *
  * <p>Files are written owner-only (POSIX {@code rw-------}) and atomically: the key goes to a
  * temporary file created with those permissions in the same directory, is fsynced, and is
- * then moved into place, so a crash leaves either no key file or a complete one. On a
+ * then linked (or renamed) into place and the directory fsynced, so a crash leaves either no
+ * key file or a complete one. On a
  * file system with POSIX permissions, {@link #read} refuses a file that its group or others
  * may read or write. Every failure is a {@link KeyFileException} whose message names the path.
  */
@@ -106,9 +107,7 @@ public final class KeyFile {
       if (replace) {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } else {
-        // A hard link fails atomically if the target exists; a rename would replace it.
-        Files.createLink(target, tmp);
-        Files.delete(tmp);
+        linkOrMove(tmp, target);
       }
       tmp = null;
       syncDirectory(dir);
@@ -124,6 +123,25 @@ public final class KeyFile {
           // the write already failed and says so; a stray temp file is harmless
         }
       }
+    }
+  }
+
+  /**
+   * Puts {@code tmp} in place as {@code target} unless {@code target} exists. A hard link fails
+   * atomically if the target exists, where a rename would replace it; on a file system without
+   * hard links, an existence check followed by an atomic rename is the fallback.
+   */
+  private static void linkOrMove(Path tmp, Path target) throws IOException {
+    try {
+      Files.createLink(target, tmp);
+      Files.delete(tmp);
+    } catch (FileAlreadyExistsException e) {
+      throw e;
+    } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        throw new FileAlreadyExistsException(target.toString());
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     }
   }
 

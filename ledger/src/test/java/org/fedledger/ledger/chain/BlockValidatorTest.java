@@ -19,7 +19,6 @@ import org.fedledger.proto.BlockHeader;
 import org.fedledger.proto.ChainParameters;
 import org.fedledger.proto.Envelope;
 import org.fedledger.proto.Role;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 class BlockValidatorTest {
@@ -139,8 +138,16 @@ class BlockValidatorTest {
     assertThat(validator.validate(ByteString.copyFrom(junk), parent, NOW).ok()).isFalse();
   }
 
-  @AfterAll
-  static void everyReasonWasShown() {
+  /** Runs every case above on fresh instances, so that this holds whichever tests were selected. */
+  @Test
+  void everyReasonWasShown() throws Exception {
+    SEEN.clear();
+    new BlockValidatorTest().malformedBlockAndHeader();
+    new BlockValidatorTest().tooLarge();
+    new BlockValidatorTest().wrongChainHeightOrLink();
+    new BlockValidatorTest().transactionCountAndRoot();
+    new BlockValidatorTest().stateRootProposerAndTime();
+    new BlockValidatorTest().aBadTransactionNamesItsIndexAndReason();
     assertThat(SEEN).isEqualTo(EnumSet.allOf(BlockError.class));
   }
 

@@ -14,7 +14,6 @@ import org.fedledger.ledger.crypto.KeyPair;
 import org.fedledger.proto.Envelope;
 import org.fedledger.proto.Role;
 import org.fedledger.proto.Transaction;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 class TxValidatorTest {
@@ -117,8 +116,18 @@ class TxValidatorTest {
     assertThat(validator.check(raw)).isInstanceOf(TxCheck.Invalid.class);
   }
 
-  @AfterAll
-  static void everyReasonWasShown() {
+  /** Runs every case above on fresh instances, so that this holds whichever tests were selected. */
+  @Test
+  void everyReasonWasShown() throws Exception {
+    SEEN.clear();
+    new TxValidatorTest().truncatedBytes();
+    new TxValidatorTest().oversized();
+    new TxValidatorTest().wrongSignerOrSignatureLength();
+    new TxValidatorTest().bodyThatIsNotATransaction();
+    new TxValidatorTest().wrongChainId();
+    new TxValidatorTest().signerMismatch();
+    new TxValidatorTest().missingOrUnknownPayload();
+    new TxValidatorTest().badSignature();
     assertThat(SEEN).isEqualTo(EnumSet.allOf(TxError.class));
   }
 

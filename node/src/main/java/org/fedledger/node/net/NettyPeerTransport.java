@@ -89,8 +89,8 @@ public final class NettyPeerTransport implements PeerTransport {
     this.self = b.self;
     this.key = b.key;
     this.config = b.config;
-    this.listenAddress = b.listenAddress != null ? b.listenAddress : resolvedAddress(chain, self);
-    this.peerAddresses = b.peerAddresses != null ? b.peerAddresses : v -> unresolvedAddress(chain, v);
+    this.listenAddress = b.listenAddress != null ? b.listenAddress : PeerAddresses.listenAddress(chain, self);
+    this.peerAddresses = b.peerAddresses != null ? b.peerAddresses : v -> PeerAddresses.dialAddress(chain, v);
     this.ownsGroup = b.eventLoopGroup == null;
     this.group = ownsGroup ? new NioEventLoopGroup(b.ioThreads) : b.eventLoopGroup;
     this.peers = new Peer[chain.validatorCount()];
@@ -413,44 +413,6 @@ public final class NettyPeerTransport implements PeerTransport {
 
   PeerTransportConfig config() {
     return config;
-  }
-
-  // ---- addresses ----
-
-  /** Parses {@code host:port} (IPv6 as {@code [addr]:port}) without resolving the host. */
-  static InetSocketAddress parseAddress(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    if (colon <= 0 || colon == hostPort.length() - 1) {
-      throw new IllegalArgumentException("peer address '" + hostPort + "' is not host:port");
-    }
-    String host = hostPort.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(hostPort.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("peer address '" + hostPort + "' has no numeric port", e);
-    }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("peer address '" + hostPort + "' has port out of range 0..65535");
-    }
-    return InetSocketAddress.createUnresolved(host, port);
-  }
-
-  private static InetSocketAddress unresolvedAddress(Chain chain, int validator) {
-    return parseAddress(chain.validators().get(validator).getPeerAddress());
-  }
-
-  private static InetSocketAddress resolvedAddress(Chain chain, int validator) {
-    InetSocketAddress a = unresolvedAddress(chain, validator);
-    InetSocketAddress resolved = new InetSocketAddress(a.getHostString(), a.getPort());
-    if (resolved.isUnresolved()) {
-      throw new IllegalArgumentException("validator " + validator + " peer_address host '" + a.getHostString()
-          + "' does not resolve");
-    }
-    return resolved;
   }
 
   /** Builds a {@link NettyPeerTransport}; every setting but the identity has a default. */

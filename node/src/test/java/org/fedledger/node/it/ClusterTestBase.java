@@ -97,30 +97,12 @@ abstract class ClusterTestBase {
     }, "load");
   }
 
-  /**
-   * Waits until restarted validator {@code v} reaches the others' head, while clients keep
-   * submitting (a trickle of transactions, as on a live network). A replica one block behind
-   * on a completely idle network does not start state transfer (consensus StateTransfer.behind
-   * waits for pending work); see the node report.
-   */
+  /** Waits until restarted validator {@code v} reaches the head the others had when it came back. */
   void catchUp(int v) {
     long target = others(v).stream().mapToLong(o -> cluster.status(o).orElseThrow().getHeight()).max().orElseThrow();
     Clients.await("validator " + v + " serving", 60_000, () -> cluster.status(v).isPresent());
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (cluster.status(v).map(s -> s.getHeight()).orElse(-1L) < target) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("validator " + v + " did not catch up to height " + target + ":\n" + cluster.log(v));
-      }
-      Envelope e = loads.get(3).next("nudge");
-      Load.submit(cluster, others(v), e);
-      acknowledged.put(Load.id(e), e);
-      try {
-        Thread.sleep(300);
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(ie);
-      }
-    }
+    Clients.await("validator " + v + " catching up to height " + target, 120_000,
+        () -> cluster.status(v).map(s -> s.getHeight() >= target).orElse(false));
   }
 
   static List<Integer> others(int excluded) {

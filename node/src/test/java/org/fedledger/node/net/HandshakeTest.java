@@ -76,6 +76,7 @@ class HandshakeTest {
         replayer.writeRaw(recorded);
         assertRefused(net.transports[3], replayer, CloseReason.BAD_SIGNATURE);
       }
+      await("disconnect reported", () -> net.recorders[3].events.size() == 2);
       assertThat(net.recorders[3].events).containsExactly("connected 0", "disconnected 0");
     }
   }
@@ -145,6 +146,40 @@ class HandshakeTest {
       }
       assertThat(net.recorders[3].events).isEmpty();
     }
+  }
+
+  @Test
+  void silentConnectionTimesOutInTheHandshake() throws IOException {
+    try (PeerNet net = new PeerNet(4)) {
+      net.start(3, shortTimeouts(), new PeerNet.Recorder(), net.group);
+      try (RawPeer raw = new RawPeer(net.transports[3].boundAddress())) {
+        raw.readHello(); // and never answer
+        assertRefused(net, raw, CloseReason.HANDSHAKE_TIMEOUT);
+      }
+    }
+  }
+
+  @Test
+  void authenticatedPeerThatFallsSilentIsClosedAfterPings() throws IOException {
+    try (PeerNet net = new PeerNet(4)) {
+      net.start(3, shortTimeouts(), new PeerNet.Recorder(), net.group);
+      try (RawPeer raw = new RawPeer(net.transports[3].boundAddress())) {
+        handshake(raw, net.chain, 0, PeerNet.key(0), raw.readHello(), challenge(10));
+        assertThat(raw.read().kind()).isEqualTo(Handshake.KIND_AUTH);
+        assertThat(raw.read().kind()).as("3 pings its idle link").isEqualTo(Handshake.KIND_PING);
+        assertThat(raw.closedByPeer()).isTrue(); // we never ping back
+        await("counted", () -> net.transports[3].closedConnections().get(CloseReason.IDLE_TIMEOUT) == 1);
+        await("disconnect reported", () -> net.recorders[3].events.size() == 2);
+        assertThat(net.recorders[3].events).containsExactly("connected 0", "disconnected 0");
+      }
+    }
+  }
+
+  /** Handshake 300 ms, ping 100 ms, idle 400 ms. */
+  private static PeerTransportConfig shortTimeouts() {
+    PeerTransportConfig d = PeerNet.testConfig();
+    return new PeerTransportConfig(d.frameBytesMax(), d.writeBufferLowBytes(), d.writeBufferHighBytes(),
+        d.reconnectInitialMillis(), d.reconnectMaxMillis(), 300, 100, 400, d.shutdownTimeoutMillis());
   }
 
   @Test

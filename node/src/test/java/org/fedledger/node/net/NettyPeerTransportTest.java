@@ -120,8 +120,8 @@ class NettyPeerTransportTest {
         }
       }
       assertThat(net.transports[0].peerStatus().get(1).connectAttempts()).isGreaterThan(1);
-      assertThat(net.recorders[0].events).contains("disconnected 2");
-      assertThat(net.recorders[0].events.stream().filter("connected 2"::equals).count()).isEqualTo(2);
+      await("events reported", () -> net.recorders[0].events.stream().filter("connected 2"::equals).count() == 2);
+      assertThat(net.recorders[0].events).containsSubsequence("connected 2", "disconnected 2", "connected 2");
     }
   }
 

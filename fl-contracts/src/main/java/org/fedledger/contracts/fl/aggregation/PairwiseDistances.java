@@ -148,6 +148,21 @@ public final class PairwiseDistances {
     return acc;
   }
 
+  /**
+   * The distances among {@code members} only (indices into this set, ascending), renumbered
+   * 0..k-1 in that order; the values are copied, so the bits are the same.
+   */
+  public PairwiseDistances subset(int[] members) {
+    int k = members.length;
+    double[][] m = new double[k][k];
+    for (int a = 0; a < k; a++) {
+      for (int b = a + 1; b < k; b++) {
+        m[a][b] = get(members[a], members[b]);
+      }
+    }
+    return new PairwiseDistances(k, m);
+  }
+
   /** Number of vectors. */
   public int count() {
     return count;

@@ -24,6 +24,8 @@ package org.fedledger.contracts.fl.reputation;
  * @param minRounds rounds taken part in before a participant can be suspended
  * @param rejectMargin a left-out update is FILTERED when its score exceeds this multiple of
  *     the round's median score (>= 1)
+ * @param maxPenalty most that one FILTERED outcome adds to beta (>= 1): the evidence of a
+ *     filtered update is its score over the reject bar, between 1 and this
  */
 public record BetaReputation(
     double priorAlpha,
@@ -31,7 +33,8 @@ public record BetaReputation(
     double decay,
     double suspendThreshold,
     int minRounds,
-    double rejectMargin) {
+    double rejectMargin,
+    double maxPenalty) {
 
   /** Default prior alpha and beta. */
   public static final double DEFAULT_PRIOR = 1.0;
@@ -39,6 +42,14 @@ public record BetaReputation(
   public static final double DEFAULT_DECAY = 0.9;
   /** Default reject margin. */
   public static final double DEFAULT_REJECT_MARGIN = 4.0;
+  /** Default maximum penalty: every filtered update counts once. */
+  public static final double DEFAULT_MAX_PENALTY = 1.0;
+
+  /** A reputation in which every FILTERED outcome adds exactly 1 to beta. */
+  public BetaReputation(double priorAlpha, double priorBeta, double decay, double suspendThreshold, int minRounds,
+      double rejectMargin) {
+    this(priorAlpha, priorBeta, decay, suspendThreshold, minRounds, rejectMargin, DEFAULT_MAX_PENALTY);
+  }
 
   /** Checks the ranges documented on the components. */
   public BetaReputation {
@@ -58,6 +69,9 @@ public record BetaReputation(
     if (!(rejectMargin >= 1.0) || Double.isInfinite(rejectMargin)) {
       throw new IllegalArgumentException("reject margin must be >= 1 and finite");
     }
+    if (!(maxPenalty >= 1.0) || Double.isInfinite(maxPenalty)) {
+      throw new IllegalArgumentException("max penalty must be >= 1 and finite");
+    }
   }
 
   /** The state of one participant on one task. */
@@ -68,11 +82,33 @@ public record BetaReputation(
     return new Standing(0.0, 0.0, 0);
   }
 
-  /** The standing after one more round with the given outcome: decay, then count. */
+  /** The standing after one more round with the given outcome: decay, then count (FILTERED counts 1). */
   public Standing next(Standing s, Outcome outcome) {
+    return next(s, outcome, 1.0);
+  }
+
+  /**
+   * The standing after one more round: decay, then count; a FILTERED outcome adds {@code
+   * penalty} (see {@link #penalty}) to beta.
+   */
+  public Standing next(Standing s, Outcome outcome, double penalty) {
     double alpha = s.alpha() * decay + (outcome == Outcome.SELECTED ? 1.0 : 0.0);
-    double beta = s.beta() * decay + (outcome == Outcome.FILTERED ? 1.0 : 0.0);
+    double beta = s.beta() * decay + (outcome == Outcome.FILTERED ? penalty : 0.0);
     return new Standing(alpha, beta, s.rounds() + 1);
+  }
+
+  /**
+   * The evidence of a FILTERED update with {@code score} in a round whose lower median score
+   * is {@code medianScore}: how far past the reject bar it lies, min(maxPenalty, max(1,
+   * score / (rejectMargin x median))); maxPenalty when the bar is 0 or the ratio undefined.
+   */
+  public double penalty(double score, double medianScore) {
+    double bar = rejectMargin * medianScore;
+    double ratio = score / bar;
+    if (!(bar > 0.0) || Double.isNaN(ratio)) {
+      return maxPenalty;
+    }
+    return Math.min(maxPenalty, Math.max(1.0, ratio));
   }
 
   /** (alpha + a0) / (alpha + beta + a0 + b0), in (0, 1). */

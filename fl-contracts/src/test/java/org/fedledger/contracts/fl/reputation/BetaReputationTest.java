@@ -68,4 +68,18 @@ class BetaReputationTest {
     assertThatThrownBy(() -> new BetaReputation(1, 1, 0.9, 1, 3, 4)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new BetaReputation(1, 1, 0.9, 0.3, 3, 0.5)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aFilteredUpdateCountsByHowFarPastTheBarItLies() {
+    BetaReputation graded = new BetaReputation(1, 1, 0.9, 0.3, 2, 4.0, 2.0);
+    assertThat(graded.penalty(5.0, 1.0)).isEqualTo(1.25);
+    assertThat(graded.penalty(4.5, 1.0)).isEqualTo(1.125);
+    assertThat(graded.penalty(100.0, 1.0)).isEqualTo(2.0);
+    assertThat(graded.penalty(1.0, 0.0)).isEqualTo(2.0);
+    assertThat(rep.penalty(100.0, 1.0)).isEqualTo(1.0);
+    BetaReputation.Standing s = graded.next(BetaReputation.fresh(), Outcome.FILTERED, 2.0);
+    s = graded.next(s, Outcome.NOT_SELECTED, 0.0);
+    assertThat(s.beta()).isEqualTo(1.8);
+    assertThat(graded.shouldSuspend(s)).isTrue(); // 1 / 3.8 < 0.3 in round 2
+  }
 }
