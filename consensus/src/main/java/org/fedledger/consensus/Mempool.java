@@ -101,10 +101,17 @@ final class Mempool {
     return out;
   }
 
-  /** Marks {@code txs} (of a block accepted from the leader) in flight. */
-  void markInFlight(List<ParsedTx> txs) {
+  /**
+   * Marks {@code txs} (of a block accepted from the leader) in flight, adding those this replica
+   * had not received yet: a later gossip copy is then known (not verified again), and if a view
+   * change drops the block, the new leader can propose them.
+   */
+  void markInFlight(List<ParsedTx> txs, long tick) {
     for (ParsedTx t : txs) {
       Pending p = available.remove(t.id());
+      if (p == null && !inFlight.containsKey(t.id()) && !committed.containsKey(t.id())) {
+        p = new Pending(t, tick, t.envelope().getSerializedSize());
+      }
       if (p != null) {
         inFlight.put(t.id(), p);
       }

@@ -84,6 +84,9 @@ public final class Replica {
   long lastStatusTick = Long.MIN_VALUE / 2;
   long commitFrontier;
   final EnumMap<Drop, Long> drops = new EnumMap<>(Drop.class);
+  /** Validators caught sending a bad commit signature: their commits are always verified. */
+  final boolean[] suspects;
+  static final int COMMIT_SAMPLE_PERIOD = 16;
 
   private ArrayList<Persist> persist = new ArrayList<>();
   private ArrayList<Outbound> send = new ArrayList<>();
@@ -107,6 +110,7 @@ public final class Replica {
     this.executedRoots.put(head.height(), stateRoot);
     this.stable = CheckpointCertificate.newBuilder().setSequence(0).build();
     this.commitFrontier = head.height();
+    this.suspects = new boolean[n];
     this.viewChanges = new ViewChanges(this);
     this.transfer = new StateTransfer(this);
   }
@@ -446,7 +450,7 @@ public final class Replica {
     }
     slot.votesFor(view);
     slot.accept(view, pp.getBlock(), h, hash, txs, pp);
-    pool.markInFlight(txs);
+    pool.markInFlight(txs, ticks);
     persistSlot(slot);
     slot.prepares[self] = hash;
     broadcast(ConsensusMessage.newBuilder()
@@ -520,9 +524,26 @@ public final class Replica {
       count(Drop.DUPLICATE);
       return;
     }
+    if (shouldVerifyCommit(from, c.getSequence())
+        && !statements.verify(from, statements.commit(c.getView(), c.getSequence(), c.getBlockHash()), c.getSignature())) {
+      suspects[from] = true;
+      drop(Drop.BAD_SIGNATURE, from, "commit " + c.getSequence() + " (validator " + from + " is now verified always)");
+      return;
+    }
     slot.commitHashes[from] = Hash.of(c.getBlockHash());
     slot.commitSignatures[from] = c.getSignature();
     maybeCommitted(slot);
+  }
+
+  /**
+   * Commit signatures go into certificates that outsiders verify, but verifying each on receipt
+   * would cost more than the rest of the normal case. So a replica verifies one commit in
+   * {@link #COMMIT_SAMPLE_PERIOD} per validator (deterministic round robin) and, once a
+   * validator has sent one bad signature, all of its commits: a junk signer is caught within a
+   * few blocks and cannot spoil later certificates.
+   */
+  private boolean shouldVerifyCommit(int from, long sequence) {
+    return suspects[from] || Math.floorMod(sequence + from, COMMIT_SAMPLE_PERIOD) == 0;
   }
 
   private Slot voteSlot(int from, long s, ByteString hash) {
@@ -853,8 +874,8 @@ public final class Replica {
     if (ownCheckpoint != null) {
       send.add(ownCheckpoint);
     }
-    if (!hasPendingWork()) {
-      return;
+    if (!hasPendingWork() || lastProgressTick > ticks - config.retransmitTicks()) {
+      return; // nothing outstanding, or it is moving: votes are not lost
     }
     boolean leader = self == leader(view);
     for (Slot s : slots.tailMap(committedHead.height() - config.windowBlocks(), false).values()) {

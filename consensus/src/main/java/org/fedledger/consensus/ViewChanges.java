@@ -343,7 +343,7 @@ final class ViewChanges {
     if (c.sequence() <= r.committedHead.height()) {
       s.committed = true;
     }
-    r.pool.markInFlight(txs);
+    r.pool.markInFlight(txs, r.ticks);
     r.persistSlot(s);
     if (r.self != r.leader(v)) {
       s.prepares[r.self] = c.hash();

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import org.fedledger.consensus.Statements;
+import org.fedledger.ledger.chain.Blocks;
+import org.fedledger.proto.CertifiedBlock;
 import org.junit.jupiter.api.Test;
 
 /** The protocol's cases, told as stories on a simulated cluster. */
@@ -141,6 +144,26 @@ class ScenarioTest {
     assertTrue(cluster.allCommitted());
     assertThat(cluster.garbageSent).isPositive();
     assertThat(cluster.drops().values().stream().mapToLong(Long::longValue).sum()).isPositive();
+  }
+
+  @Test
+  void aValidatorSigningJunkIsCaughtAndLaterCertificatesVerify() {
+    Cluster cluster = Cluster.of(10, behaviors(4, 3, Behavior.RANDOM_VOTES), c -> c.withBlocks(1, 1 << 20, 0));
+    for (int k = 0; k < 60; k++) {
+      cluster.submit(k % 3);
+      cluster.tick(2);
+    }
+    cluster.tick(100);
+    assertTrue(cluster.allCommitted());
+    Statements statements = new Statements(cluster.sim.chain);
+    for (int i = 0; i < 3; i++) {
+      java.util.List<CertifiedBlock> blocks = cluster.hosts[i][0].blocks;
+      assertThat(blocks.size()).isGreaterThanOrEqualTo(60);
+      for (CertifiedBlock b : blocks.subList(blocks.size() - 10, blocks.size())) {
+        assertTrue(statements.verifyCommit(b.getCertificate(), b.getCertificate().getHeight(),
+            Blocks.hash(b.getBlock())), "validator " + i + " block " + b.getCertificate().getHeight());
+      }
+    }
   }
 
   private static Behavior[] behaviors(int n, int who, Behavior what) {

@@ -93,6 +93,7 @@ class SeedsTest {
     long garbage;
     long equivocations;
     long blocks;
+    long livenessTicksMax;
     final TreeMap<Drop, Long> drops = new TreeMap<>();
 
     void add(SimRun.Outcome o) {
@@ -115,6 +116,7 @@ class SeedsTest {
       garbage += o.garbage();
       equivocations += o.equivocations();
       blocks += o.height();
+      livenessTicksMax = Math.max(livenessTicksMax, o.livenessTicks());
       o.drops().forEach((k, v) -> drops.merge(k, v, Long::sum));
     }
 
@@ -124,7 +126,8 @@ class SeedsTest {
           + transferred + "; crashes " + crashes + " (wiped " + wipes + ", between persist and send "
           + crashesAfterPersist + "); partitions " + partitions + "; messages dropped " + netDropped + ", duplicated "
           + netDuplicated + ", garbage " + garbage + "; equivocation proofs " + equivocations + "; blocks committed "
-          + blocks + "; replica drops " + drops;
+          + blocks + "; slowest recovery after faults stopped " + livenessTicksMax + " ticks of "
+          + Cluster.TICK_MILLIS + " ms (bound " + SimRun.LIVENESS_TICKS + "); replica drops " + drops;
     }
   }
 }

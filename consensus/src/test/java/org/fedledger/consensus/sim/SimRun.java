@@ -23,7 +23,8 @@ final class SimRun {
   /** What a run exercised. */
   record Outcome(long seed, int n, List<Behavior> byzantine, long ticks, long maxView, long viewChanges,
       long transferredBlocks, long crashes, long wipes, long crashesAfterPersist, long partitions, long netDropped,
-      long netDuplicated, long garbage, long equivocations, long height, TreeMap<Drop, Long> drops) {}
+      long netDuplicated, long garbage, long equivocations, long height, long livenessTicks,
+      TreeMap<Drop, Long> drops) {}
 
   private SimRun() {}
 
@@ -145,7 +146,7 @@ final class SimRun {
     }
     return new Outcome(seed, n, chosen, c.ticks, maxView, viewChanges, transferred, crashCount, wipes,
         c.crashesAfterPersist, partitionEvents, c.net.dropped, c.net.duplicated, c.garbageSent,
-        c.equivocationsProved, height, c.drops());
+        c.equivocationsProved, height, waited, c.drops());
   }
 
   private static void splitForTwins(Cluster c, SplittableRandom plan) {
