@@ -104,11 +104,11 @@ public class CommitRate {
     }
     if (load == Load.FL_10K) {
       cluster.submitAndAwait(ModelUpdates.setup(cluster.admins().get(0), 1, PARTICIPANTS, PARAMETERS), 60_000);
-      watch = new CommitWatch(stores, (h, b, t) -> { });
+      watch = new CommitWatch(stores, CommitWatch.THROUGHPUT_POLL_NANOS, (h, b, t) -> { });
       workload = new ModelUpdates(PARTICIPANTS, PARAMETERS, Math.max(1, presigned / 200), watch);
       feeder = new Feeder(workload, channels(), watch, PARTICIPANTS, PARTICIPANTS);
     } else {
-      watch = new CommitWatch(stores, (h, b, t) -> { });
+      watch = new CommitWatch(stores, CommitWatch.THROUGHPUT_POLL_NANOS, (h, b, t) -> { });
       workload = new AdminTransactions(payload, cluster.admins(), 1, 1_000_000, presigned);
       int outstanding = load == Load.ONE_TX ? 64 : 8_000;
       feeder = new Feeder(workload, channels(), watch, outstanding, load == Load.ONE_TX ? 64 : 512);

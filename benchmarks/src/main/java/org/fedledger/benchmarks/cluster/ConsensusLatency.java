@@ -83,7 +83,7 @@ public class ConsensusLatency {
     for (int i = 0; i < LocalCluster.VALIDATORS; i++) {
       stores.add(cluster.validator(i).store());
     }
-    watch = new CommitWatch(stores, (h, block, seen) -> {
+    watch = new CommitWatch(stores, CommitWatch.POLL_NANOS, (h, block, seen) -> {
       Hash p = probe;
       if (p == null) {
         return;

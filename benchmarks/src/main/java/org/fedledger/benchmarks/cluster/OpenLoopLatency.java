@@ -90,7 +90,7 @@ public final class OpenLoopLatency {
       }
       Map<Hash, Integer> index = new ConcurrentHashMap<>();
       List<LedgerStore> stores = List.of(cluster.validator(0).store());
-      try (CommitWatch watch = new CommitWatch(stores, (h, block, seen) -> {
+      try (CommitWatch watch = new CommitWatch(stores, CommitWatch.POLL_NANOS, (h, block, seen) -> {
         for (Envelope e : block.getBlock().getTransactionsList()) {
           Hash id = Hash.sha256(e.getBody());
           Long start = intended.remove(id);
