@@ -1,11 +1,14 @@
 package org.fedledger.testnet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -27,6 +30,7 @@ import org.fedledger.ledger.chain.GenesisFile;
 import org.fedledger.ledger.crypto.Ed25519;
 import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.crypto.KeyFile;
+import org.fedledger.ledger.crypto.KeyPair;
 import org.fedledger.node.cli.TestnetLayout;
 import org.fedledger.node.config.NodeConfigFile;
 import org.fedledger.node.exec.Validator;
@@ -38,19 +42,29 @@ import org.fedledger.proto.Contributor;
 import org.fedledger.proto.Envelope;
 import org.fedledger.proto.Genesis;
 import org.fedledger.proto.GlobalModel;
+import org.fedledger.proto.Receipt;
+import org.fedledger.proto.ReceiptStatus;
 import org.fedledger.proto.ReputationRecord;
 import org.fedledger.proto.ReputationStatus;
 import org.fedledger.proto.ReputationTable;
+import org.fedledger.proto.SubmitUpdate;
 import org.fedledger.proto.Transaction;
 import org.fedledger.proto.ValidatorSignature;
 import org.fedledger.proto.api.FederatedLearningApiGrpc;
 import org.fedledger.proto.api.GetBlockRequest;
 import org.fedledger.proto.api.GetModelRequest;
 import org.fedledger.proto.api.GetReputationRequest;
+import org.fedledger.proto.api.GetRoundRequest;
 import org.fedledger.proto.api.GetStatusRequest;
 import org.fedledger.proto.api.GetTaskRequest;
 import org.fedledger.proto.api.LedgerApiGrpc;
 import org.fedledger.proto.api.ModelResponse;
+import org.fedledger.proto.api.RoundStatusResponse;
+import org.fedledger.proto.api.SubmitTransactionRequest;
+import org.fedledger.proto.api.UpdateAttempt;
+import org.fedledger.proto.api.WaitForCommitRequest;
+import org.fedledger.testnet.client.Signer;
+import org.fedledger.testnet.fl.ModelLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +116,14 @@ class FlTestnetEndToEndTest {
       double accuracy = Double.parseDouble(last.replaceAll(".*accuracy ([0-9.]+).*", "$1"));
       assertThat(accuracy).as(last).isGreaterThanOrEqualTo(0.9);
 
+      // Garbage updates are refused with their codes and never stop a validator.
+      Map<ByteString, String> names = hospitalNames(net.resolve("fl-demo-keys"));
+      submitGarbage(net, channels.get(2));
+      for (Validator v : validators) {
+        assertThat(v.isRunning()).isTrue();
+        assertThat(v.failed()).isFalse();
+      }
+
       // Every validator reaches the same head and holds the same chain, models and reputations.
       long height = status(channels.get(0)).getHeight();
       awaitHeight(channels, height);
@@ -122,7 +144,6 @@ class FlTestnetEndToEndTest {
       }
 
       // Attackers suspended, no honest hospital suspended (keys as the demo stored them).
-      Map<ByteString, String> names = hospitalNames(net.resolve("fl-demo-keys"));
       assertThat(rep0.getRecordsList()).hasSize(HOSPITALS);
       int attackersSuspended = 0;
       for (ReputationRecord r : rep0.getRecordsList()) {
@@ -136,6 +157,18 @@ class FlTestnetEndToEndTest {
         }
       }
       assertThat(attackersSuspended).isEqualTo(ATTACKERS);
+
+      // Round 3's status: every hospital submitted, the suspended attackers were refused.
+      RoundStatusResponse round3 = FederatedLearningApiGrpc.newBlockingStub(channels.get(1))
+          .withDeadlineAfter(10, TimeUnit.SECONDS).getRoundStatus(GetRoundRequest.newBuilder().setTaskId(TASK)
+              .setRound(3).build());
+      assertThat(round3.getAttemptsList()).hasSize(HOSPITALS);
+      for (UpdateAttempt a : round3.getAttemptsList()) {
+        boolean attacker = names.get(a.getParticipant()).startsWith("attacker-");
+        assertThat(a.getAccepted()).as(names.get(a.getParticipant())).isEqualTo(!attacker);
+        assertThat(a.getCode()).isEqualTo(attacker ? "SUSPENDED" : "");
+      }
+      assertThat(round3.getRound().getSubmissionsCount()).isEqualTo(HOSPITALS - ATTACKERS);
 
       // Provenance of the newest model, from validator 3, checked with the genesis keys alone.
       Genesis genesis = GenesisFile.parse(Files.readString(layout.genesis()));
@@ -154,6 +187,64 @@ class FlTestnetEndToEndTest {
         v.close();
       }
     }
+  }
+
+  /**
+   * An honest hospital's key sends updates for the open round that every validator must
+   * refuse with the right receipt code, then a body of random bytes that the gRPC intake
+   * refuses, then random weight bytes of the right length (refused or accepted, never a
+   * contract error).
+   */
+  private static void submitGarbage(Path net, ManagedChannel ch) throws IOException {
+    Genesis genesis = GenesisFile.parse(Files.readString(net.resolve("genesis.json")));
+    KeyPair key = KeyFile.read(net.resolve("fl-demo-keys").resolve("hospital-02.key"));
+    Signer signer = new Signer(key, genesis.getChainId(), System.currentTimeMillis() * 1000 + 1_000_000);
+    LedgerApiGrpc.LedgerApiBlockingStub ledger = LedgerApiGrpc.newBlockingStub(ch);
+    long round = ROUNDS + 1;
+    float[] nan = new float[ModelLayout.LENGTH];
+    nan[7] = Float.NaN;
+    float[] inf = new float[ModelLayout.LENGTH];
+    inf[0] = Float.NEGATIVE_INFINITY;
+    Map<String, SubmitUpdate.Builder> cases = new java.util.LinkedHashMap<>();
+    SubmitUpdate.Builder good = SubmitUpdate.newBuilder().setTaskId(TASK).setRound(round).setBaseVersion(ROUNDS)
+        .setWeights(Weights.pack(new float[ModelLayout.LENGTH])).setSampleCount(10);
+    cases.put("UNKNOWN_TASK", good.clone().setTaskId("no-such-task"));
+    cases.put("WRONG_ROUND", good.clone().setRound(round + 7));
+    cases.put("STALE_BASE", good.clone().setBaseVersion(ROUNDS - 2));
+    cases.put("WRONG_LENGTH", good.clone().setWeights(Weights.pack(new float[3])));
+    cases.put("NON_FINITE", good.clone().setWeights(Weights.pack(nan)));
+    cases.put("ZERO_SAMPLES", good.clone().setSampleCount(0));
+    for (Map.Entry<String, SubmitUpdate.Builder> c : cases.entrySet()) {
+      Receipt r = submitAndWait(ledger, signer.sign(Transaction.newBuilder().setSubmitUpdate(c.getValue())));
+      assertThat(r.getStatus()).as(c.getKey()).isEqualTo(ReceiptStatus.REJECTED);
+      assertThat(r.getCode()).as(r.getReason()).isEqualTo(c.getKey());
+    }
+    Receipt infinite = submitAndWait(ledger, signer.sign(Transaction.newBuilder().setSubmitUpdate(
+        good.clone().setWeights(Weights.pack(inf)))));
+    assertThat(infinite.getCode()).isEqualTo("NON_FINITE");
+
+    java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+    byte[] junk = new byte[300];
+    random.nextBytes(junk);
+    ByteString body = ByteString.copyFrom(junk);
+    Envelope garbage = Envelope.newBuilder().setBody(body).setSigner(key.publicKey()).setSignature(key.sign(body))
+        .build();
+    assertThatThrownBy(() -> ledger.withDeadlineAfter(10, TimeUnit.SECONDS).submitTransaction(
+        SubmitTransactionRequest.newBuilder().setEnvelope(garbage).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    byte[] weights = new byte[4 * ModelLayout.LENGTH];
+    random.nextBytes(weights);
+    Receipt randomWeights = submitAndWait(ledger, signer.sign(Transaction.newBuilder().setSubmitUpdate(
+        good.clone().setWeights(ByteString.copyFrom(weights)))));
+    assertThat(randomWeights.getCode()).isIn("", "NON_FINITE");
+  }
+
+  private static Receipt submitAndWait(LedgerApiGrpc.LedgerApiBlockingStub ledger, Envelope e) {
+    ByteString id = ledger.withDeadlineAfter(10, TimeUnit.SECONDS).submitTransaction(
+        SubmitTransactionRequest.newBuilder().setEnvelope(e).build()).getTxId();
+    return ledger.withDeadlineAfter(40, TimeUnit.SECONDS).waitForCommit(WaitForCommitRequest.newBuilder()
+        .setTxId(id).setTimeoutMillis(30_000).build()).getReceipt();
   }
 
   /**
