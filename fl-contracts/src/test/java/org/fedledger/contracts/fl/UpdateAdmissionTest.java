@@ -149,6 +149,14 @@ class UpdateAdmissionTest {
     assertRefused(submit(alice, many.build()), FlCodes.OVERSIZE);
     assertRefused(submit(alice, good().addMetrics(Metric.newBuilder().setName("x".repeat(65))).build()),
         FlCodes.OVERSIZE);
+    // Weights beyond the largest model any task may have (64 MiB), whatever the task's length:
+    // refused by size before they are unpacked. (One 1 MiB chunk repeated, so the test stays light.)
+    ByteString chunk = ByteString.copyFrom(new byte[1 << 20]);
+    ByteString huge = ByteString.EMPTY;
+    while (huge.size() <= 4 * TaskRules.MAX_PARAMETERS) {
+      huge = huge.concat(chunk);
+    }
+    assertRefused(submit(alice, good().setWeights(huge).build()), FlCodes.OVERSIZE);
   }
 
   @Test
