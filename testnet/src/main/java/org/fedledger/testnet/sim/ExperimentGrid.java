@@ -97,6 +97,65 @@ public final class ExperimentGrid {
     return b.toString();
   }
 
+  /** Rounds shown in the reputation summary. */
+  static final List<Integer> SUMMARY_ROUNDS = List.of(1, 2, 3, 4, 5, 10, 20);
+
+  /**
+   * Reputation trajectories of attackers against honest clients, one Markdown row per cell
+   * that has attackers: after each round in {@link #SUMMARY_ROUNDS}, the mean score of the
+   * attackers / of the honest clients (over every client and fold), then the lowest score
+   * any honest client had after any round, and how many attackers were suspended by round 5.
+   */
+  public static String reputationSummary(List<Cell> cells) {
+    StringBuilder b = new StringBuilder("| attack | attackers | rule |");
+    StringBuilder rule = new StringBuilder("|---|---|---|");
+    for (int r : SUMMARY_ROUNDS) {
+      b.append(" round ").append(r).append(" |");
+      rule.append("---|");
+    }
+    b.append(" lowest honest | attackers suspended by round 5 |\n").append(rule).append("---|---|\n");
+    for (Cell c : cells) {
+      if (c.attackers() == 0) {
+        continue;
+      }
+      b.append(String.format(Locale.ROOT, "| %s | %d/20 | %s |", c.mode(), c.attackers(), c.label()));
+      for (int r : SUMMARY_ROUNDS) {
+        b.append(String.format(Locale.ROOT, " %.2f / %.2f |", meanScore(c, true, r), meanScore(c, false, r)));
+      }
+      double lowest = 1.0;
+      int early = 0;
+      int attackers = 0;
+      for (ExperimentResult run : c.runs()) {
+        for (ClientTrace t : run.clients()) {
+          if (t.attacker()) {
+            attackers++;
+            early += t.suspendedRound() >= 1 && t.suspendedRound() <= 5 ? 1 : 0;
+          } else {
+            for (double s : t.scores()) {
+              lowest = Math.min(lowest, s);
+            }
+          }
+        }
+      }
+      b.append(String.format(Locale.ROOT, " %.2f | %d of %d |%n", lowest, early, attackers));
+    }
+    return b.toString();
+  }
+
+  private static double meanScore(Cell c, boolean attackers, int round) {
+    double sum = 0;
+    int n = 0;
+    for (ExperimentResult run : c.runs()) {
+      for (ClientTrace t : run.clients()) {
+        if (t.attacker() == attackers && t.scores().size() >= round) {
+          sum += t.scores().get(round - 1);
+          n++;
+        }
+      }
+    }
+    return n == 0 ? Double.NaN : sum / n;
+  }
+
   /** The reputation score of every client after each round of {@code run}, one line per client. */
   public static String trajectories(ExperimentResult run) {
     StringBuilder b = new StringBuilder();
@@ -146,5 +205,7 @@ public final class ExperimentGrid {
       }
     }
     System.out.print(table(cells));
+    System.out.println();
+    System.out.print(reputationSummary(cells));
   }
 }

@@ -44,6 +44,9 @@ class WdbcExperimentTest {
       }
     }
     StringBuilder report = new StringBuilder(ExperimentGrid.table(cells));
+    report.append("\nReputation, mean score of attackers / honest clients after each round (5 folds):\n")
+        .append(ExperimentGrid.reputationSummary(cells.stream().filter(c -> c.rule() == AggregationRule.MULTI_KRUM)
+            .toList()));
     for (AttackMode mode : List.of(AttackMode.SIGN_FLIP, AttackMode.IPM)) {
       report.append("\nReputation after each round, ").append(mode).append(", MULTI_KRUM, 6/20 attackers, fold 0 ")
           .append("(S selected, n not selected, F filtered, x refused):\n")
