@@ -90,7 +90,7 @@ class FlServiceTest {
         .addLayout(ModelSegment.newBuilder().setName("weights").setLength(3))
         .addLayout(ModelSegment.newBuilder().setName("bias").setLength(1))
         .setInitialWeights(Weights.pack(new float[4])).setMinUpdates(3).setMaxUpdates(10)
-        .setRoundDeadlineBlocks(50).setNormBound(100).build();
+        .setRoundDeadlineBlocks(50).setNormBound(100).setRewardPerUpdate(5).build();
     commitBlock(List.of(TestChain.sign(tc.admin(), Transaction.newBuilder().setChainId(TestChain.CHAIN_ID)
         .setNonce(5).setCreateTask(spec))));
     // Block 3: two accepted updates and three refused ones; block 4: the third accepted one closes the round.
@@ -264,7 +264,13 @@ class FlServiceTest {
         Status.Code.INVALID_ARGUMENT, "task_id is required");
     assertStatus(() -> fl.getBalance(GetBalanceRequest.newBuilder().setParticipant(ByteString.copyFromUtf8("abc"))
         .build()), Status.Code.INVALID_ARGUMENT, "participant must be a 32-byte public key, got 3 bytes (616263)");
-    // A participant that never earned anything has a zero balance (not an error).
+  }
+
+  @Test
+  void balancesHoldTheRewardsOfSelectedUpdates() {
+    assertThat(fl.getBalance(GetBalanceRequest.newBuilder().setParticipant(TestChain.key(1001).publicKey()).build())
+        .getAmount()).isEqualTo(5);
+    // A participant that never contributed has a zero balance (not an error).
     assertThat(fl.getBalance(GetBalanceRequest.newBuilder().setParticipant(TestChain.key(1004).publicKey()).build())
         .getAmount()).isZero();
   }
