@@ -206,6 +206,6 @@ public final class ExperimentGrid {
     }
     System.out.print(table(cells));
     System.out.println();
-    System.out.print(reputationSummary(cells));
+    System.out.print(reputationSummary(cells.stream().filter(c -> c.rule() == AggregationRule.MULTI_KRUM).toList()));
   }
 }
