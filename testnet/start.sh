@@ -74,6 +74,7 @@ dead() {
     if ! kill -0 "$(cat "$NET/node$i/pid")" 2>/dev/null; then
       echo "node$i exited; the end of $NET/node$i/node.log:" >&2
       tail -n 15 "$NET/node$i/node.log" >&2
+      echo "(fix it, then ./testnet/start.sh again; ./testnet/stop.sh stops the others)" >&2
       return 0
     fi
   done
