@@ -129,7 +129,8 @@ class FedledgerTest {
 
   @Test
   void statusOfAnUnreachableNodeSaysDown() {
-    assertThat(Fedledger.run("status", "--timeout-ms", "500", "127.0.0.1:1")).isEqualTo(3);
-    assertThat(out()).contains("127.0.0.1:1  DOWN (UNAVAILABLE)");
+    // connection refused (UNAVAILABLE), or the deadline first on a loaded machine: both are DOWN
+    assertThat(Fedledger.run("status", "--timeout-ms", "5000", "127.0.0.1:1")).isEqualTo(3);
+    assertThat(out()).containsPattern("127\\.0\\.0\\.1:1  DOWN \\((UNAVAILABLE|DEADLINE_EXCEEDED)\\)");
   }
 }
