@@ -5,7 +5,9 @@
 #   ./testnet/start.sh            start (or restart) the testnet
 #   ./testnet/start.sh --fresh    wipe ./.testnet first (new keys, new chain)
 #   ./testnet/start.sh --no-demo  validators only
-# Environment: TESTNET_DIR (default ./.testnet), BASE_PORT (default 26600), JAVA_OPTS.
+# Environment: TESTNET_DIR (default ./.testnet); BASE_PORT (default 26600: peers on BASE_PORT+i,
+# gRPC on +100+i, metrics on +200+i; read when the testnet is created, later runs take the
+# addresses from its genesis.json); JAVA_OPTS (default -Xmx512m).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,7 +22,7 @@ for arg in "$@"; do
   case "$arg" in
     --fresh) FRESH=1 ;;
     --no-demo) DEMO=0 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -61,13 +63,28 @@ for i in $(seq 0 $((N - 1))); do
   echo "started node$i (pid $!, log $dir/node.log)"
 done
 
-# 4. Wait until every validator serves, then until a transaction commits.
-rpc() { echo "127.0.0.1:$((BASE_PORT + 100 + $1))"; }
-ALL=$(for i in $(seq 0 $((N - 1))); do rpc "$i"; done)
+# 4. Wait until every validator serves (the gRPC addresses are those of genesis.json), then
+#    until a transaction commits.
+mapfile -t RPCS < <(grep -o '"rpc_address": *"[^"]*"' "$NET/genesis.json" | sed 's/.*"\([^"]*\)"$/\1/')
+[ "${#RPCS[@]}" = "$N" ] || { echo "cannot read $N rpc_address entries from $NET/genesis.json" >&2; exit 1; }
+rpc() { echo "${RPCS[$1]}"; }
+ALL="${RPCS[*]}"
+dead() {
+  for i in $(seq 0 $((N - 1))); do
+    if ! kill -0 "$(cat "$NET/node$i/pid")" 2>/dev/null; then
+      echo "node$i exited; the end of $NET/node$i/node.log:" >&2
+      tail -n 15 "$NET/node$i/node.log" >&2
+      echo "(fix it, then ./testnet/start.sh again; ./testnet/stop.sh stops the others)" >&2
+      return 0
+    fi
+  done
+  return 1
+}
 echo "== waiting for the validators to serve ..."
 for _ in $(seq 1 60); do
   # shellcheck disable=SC2086
   if fedledger status --timeout-ms 2000 $ALL >/dev/null 2>&1; then break; fi
+  if dead; then exit 1; fi
   sleep 1
 done
 # shellcheck disable=SC2086

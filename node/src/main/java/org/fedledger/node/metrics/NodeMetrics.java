@@ -7,6 +7,10 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+import org.fedledger.consensus.Drop;
+import org.fedledger.node.net.CloseReason;
 
 /**
  * The validator's Prometheus metrics, in a registry of their own (so several nodes can share a
@@ -14,6 +18,14 @@ import java.io.UncheckedIOException;
  * event loop updates them, the HTTP server reads them.
  */
 public final class NodeMetrics implements AutoCloseable {
+  /** Label values of {@link #viewChanges}: a view change this node started, and a NEW-VIEW it installed. */
+  static final List<String> VIEW_CHANGE_KINDS = List.of("started", "installed");
+  /**
+   * Drop reasons of {@link #messagesDropped} counted by the node itself, beside the replica's
+   * {@link Drop}s: an undecodable peer message, a full input queue, input while stopping.
+   */
+  static final List<String> NODE_DROP_REASONS = List.of("malformed_frame", "input_queue_full", "stopping");
+
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private HTTPServer server;
 
@@ -62,6 +74,25 @@ public final class NodeMetrics implements AutoCloseable {
   /** Blocks received by state transfer. */
   public final Counter syncBlocks = Counter.builder().name("fedledger_state_transfer_blocks")
       .help("Blocks received from peers by state transfer and committed").register(registry);
+
+  /**
+   * Creates the metrics with every known label value at zero, so that each series exists from
+   * the start (a rate over a series that appears late misses its first increments).
+   */
+  public NodeMetrics() {
+    for (String kind : VIEW_CHANGE_KINDS) {
+      viewChanges.labelValues(kind);
+    }
+    for (Drop d : Drop.values()) {
+      messagesDropped.labelValues(d.name().toLowerCase(Locale.ROOT));
+    }
+    for (String r : NODE_DROP_REASONS) {
+      messagesDropped.labelValues(r);
+    }
+    for (CloseReason r : CloseReason.values()) {
+      peerConnectionsClosed.labelValues(r.name().toLowerCase(Locale.ROOT));
+    }
+  }
 
   /** The registry holding every metric of this node. */
   public PrometheusRegistry registry() {

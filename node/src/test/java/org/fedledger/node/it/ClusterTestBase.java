@@ -148,13 +148,17 @@ abstract class ClusterTestBase {
       return s.stream().allMatch(x -> x.getHeight() == s.get(0).getHeight()
           && x.getHeadHash().equals(s.get(0).getHeadHash()) && x.getStateRoot().equals(s.get(0).getStateRoot()));
     });
-    long height = cluster.status(nodes.get(0)).orElseThrow().getHeight();
+    NodeStatus head = cluster.status(nodes.get(0)).orElseThrow();
+    long height = head.getHeight();
     for (long h = 0; h <= height; h++) {
       CertifiedBlock first = block(nodes.get(0), h);
       for (int v : nodes.subList(1, nodes.size())) {
         assertThat(block(v, h).getBlock()).as("block " + h + " at validator " + v).isEqualTo(first.getBlock());
       }
     }
+    System.out.printf("%s: validators %s agree on %d blocks, head %s, state root %s, view %d; %d client txs acknowledged%n",
+        chainId, nodes, height, Hash.of(head.getHeadHash()).shortHex(), Hash.of(head.getStateRoot()).shortHex(),
+        head.getView(), acknowledged.size());
   }
 
   CertifiedBlock block(int v, long h) {
