@@ -43,6 +43,8 @@ final class EventLoop implements Runnable {
   static final int SERVE_BYTES_MAX = 8 << 20;
   /** Pending transactions not committed after this long are forgotten (clients may resubmit). */
   static final long PENDING_TTL_NANOS = TimeUnit.MINUTES.toNanos(10);
+  /** Most inputs stepped before one group commit of their records. */
+  static final int BATCH_INPUTS_MAX = 1024;
 
   private final int self;
   private final Replica replica;
@@ -111,19 +113,22 @@ final class EventLoop implements Runnable {
 
   @Override
   public void run() {
+    java.util.List<Input> batch = new java.util.ArrayList<>();
     try {
       while (running) {
         Input input = queue.poll(1, TimeUnit.SECONDS);
         if (input == null || !running) {
           continue;
         }
-        if (input instanceof Input.Tick) {
-          tickQueued.set(false);
-          expirePending();
-        }
-        handle(input);
+        batch.add(input);
+        queue.drainTo(batch, BATCH_INPUTS_MAX - 1);
+        handleBatch(batch);
+        batch.clear();
         while (!followUps.isEmpty() && running) {
-          handle(followUps.poll());
+          batch.addAll(followUps);
+          followUps.clear();
+          handleBatch(batch);
+          batch.clear();
         }
         publishStatus();
       }
@@ -137,37 +142,62 @@ final class EventLoop implements Runnable {
     }
   }
 
-  private void handle(Input input) {
-    if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_REQUEST) {
-      serveBlocks(r.from(), r.msg().getBlockRequest());
-      return;
+  /**
+   * Group commit: steps every input of {@code batch}, then makes all their records durable in
+   * one synced write, then sends all their messages, then commits their blocks. Each Ready's
+   * contract holds (nothing it decided leaves before its records are durable) and one fsync
+   * covers every input that arrived during the previous one.
+   */
+  private void handleBatch(java.util.List<Input> batch) {
+    java.util.List<Ready> readies = new java.util.ArrayList<>(batch.size());
+    for (Input input : batch) {
+      if (!running) {
+        return; // stepped but unsent decisions are lost as in a crash: nothing left this node
+      }
+      if (input instanceof Input.Tick) {
+        tickQueued.set(false);
+        expirePending();
+      }
+      if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_REQUEST) {
+        serveBlocks(r.from(), r.msg().getBlockRequest());
+        continue;
+      }
+      if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_RESPONSE) {
+        noteTransfer(r.msg().getBlockResponse());
+      }
+      long viewBefore = replica.view();
+      boolean changingBefore = replica.isViewChanging();
+      Ready ready = replica.step(input);
+      if (ready != Ready.EMPTY) {
+        readies.add(ready);
+      }
+      for (Ready.Equivocation e : ready.evidence()) {
+        LOG.warn("equivocation: leader {} signed two different blocks for view {} sequence {}", e.leader(), e.view(),
+            e.sequence());
+      }
+      noteViewChange(viewBefore, changingBefore);
     }
-    if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_RESPONSE) {
-      noteTransfer(r.msg().getBlockResponse());
+    persist(readies);
+    for (Ready ready : readies) {
+      send(ready);
     }
-    long viewBefore = replica.view();
-    boolean changingBefore = replica.isViewChanging();
-    Ready ready = replica.step(input);
-    persist(ready);
-    send(ready);
-    commit(ready);
-    for (Ready.Equivocation e : ready.evidence()) {
-      LOG.warn("equivocation: leader {} signed two different blocks for view {} sequence {}", e.leader(), e.view(),
-          e.sequence());
+    for (Ready ready : readies) {
+      commit(ready);
     }
-    noteViewChange(viewBefore, changingBefore);
   }
 
   /** Step 1: make the replica's records durable before anything it decided leaves. */
-  private void persist(Ready ready) {
-    if (ready.persist().isEmpty()) {
-      return;
-    }
+  private void persist(java.util.List<Ready> readies) {
     Map<ByteString, Optional<ByteString>> changes = new LinkedHashMap<>();
-    for (Ready.Persist p : ready.persist()) {
-      changes.put(p.key(), p.isDelete() ? Optional.empty() : Optional.of(p.value()));
+    for (Ready ready : readies) {
+      for (Ready.Persist p : ready.persist()) {
+        changes.remove(p.key()); // the latest record of a key wins, in the order it was decided
+        changes.put(p.key(), p.isDelete() ? Optional.empty() : Optional.of(p.value()));
+      }
     }
-    store.consensusLog().write(changes, Durability.SYNC);
+    if (!changes.isEmpty()) {
+      store.consensusLog().write(changes, Durability.SYNC);
+    }
   }
 
   /** Step 2: hand the messages to the transport (never blocks; drops are counted there). */
