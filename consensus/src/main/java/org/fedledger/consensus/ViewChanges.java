@@ -56,10 +56,6 @@ final class ViewChanges {
     Arrays.fill(lastHintTick, Long.MIN_VALUE / 2);
   }
 
-  boolean readyToPropose() {
-    return !r.viewChanging;
-  }
-
   long viewChangesStarted() {
     return viewChangesStarted;
   }

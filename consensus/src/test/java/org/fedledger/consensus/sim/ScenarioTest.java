@@ -149,7 +149,7 @@ class ScenarioTest {
   @Test
   void aValidatorSigningJunkIsCaughtAndLaterCertificatesVerify() {
     Cluster cluster = Cluster.of(10, behaviors(4, 3, Behavior.RANDOM_VOTES), c -> c.withBlocks(1, 1 << 20, 0));
-    for (int k = 0; k < 60; k++) {
+    for (int k = 0; k < 100; k++) {
       cluster.submit(k % 3);
       cluster.tick(2);
     }
@@ -158,7 +158,7 @@ class ScenarioTest {
     Statements statements = new Statements(cluster.sim.chain);
     for (int i = 0; i < 3; i++) {
       java.util.List<CertifiedBlock> blocks = cluster.hosts[i][0].blocks;
-      assertThat(blocks.size()).isGreaterThanOrEqualTo(60);
+      assertThat(blocks.size()).isGreaterThanOrEqualTo(100);
       for (CertifiedBlock b : blocks.subList(blocks.size() - 10, blocks.size())) {
         assertTrue(statements.verifyCommit(b.getCertificate(), b.getCertificate().getHeight(),
             Blocks.hash(b.getBlock())), "validator " + i + " block " + b.getCertificate().getHeight());

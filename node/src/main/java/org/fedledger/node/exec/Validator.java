@@ -4,6 +4,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.BindableService;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,6 +27,7 @@ import org.fedledger.ledger.store.LedgerStore;
 import org.fedledger.node.config.HostPort;
 import org.fedledger.node.config.NodeConfig;
 import org.fedledger.node.metrics.NodeMetrics;
+import org.fedledger.node.net.CloseReason;
 import org.fedledger.node.net.NettyPeerTransport;
 import org.fedledger.node.net.PeerTransport;
 import org.fedledger.node.net.PeerTransportConfig;
@@ -62,6 +66,7 @@ public final class Validator implements AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final ScheduledExecutorService rpcScheduler;
   private final RpcServer rpc;
+  private final EnumMap<CloseReason, Long> closedSeen = new EnumMap<>(CloseReason.class); // ticker thread only
   private volatile boolean accepting;
   private boolean closed;
 
@@ -87,10 +92,6 @@ public final class Validator implements AutoCloseable {
           .config(PeerTransportConfig.defaults().withWriteBuffer(config.limits().peerBufferBytesMax() / 2,
               config.limits().peerBufferBytesMax()))
           .listenAddress(new InetSocketAddress(peerListen.host(), peerListen.port()))
-          .peerAddresses(i -> {
-            HostPort hp = HostPort.parse(chain.validators().get(i).getPeerAddress());
-            return new InetSocketAddress(hp.host(), hp.port());
-          })
           .build();
       this.loop = new EventLoop(self, replica, store, new BlockCommitter(chain, store, durability),
           transport, feed, metrics, pending, config.limits().inputQueueMax());
@@ -225,6 +226,13 @@ public final class Validator implements AutoCloseable {
   private void tick() {
     loop.tick(System.currentTimeMillis());
     metrics.peersConnected.set(transport.connectedPeerCount());
+    for (Map.Entry<CloseReason, Long> c : transport.closedConnections().entrySet()) {
+      long before = closedSeen.getOrDefault(c.getKey(), 0L);
+      if (c.getValue() > before) {
+        metrics.peerConnectionsClosed.labelValues(c.getKey().name().toLowerCase(Locale.ROOT)).inc(c.getValue() - before);
+        closedSeen.put(c.getKey(), c.getValue());
+      }
+    }
   }
 
   /** The node status for GetStatus. */

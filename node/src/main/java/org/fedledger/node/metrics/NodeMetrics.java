@@ -44,6 +44,9 @@ public final class NodeMetrics implements AutoCloseable {
   /** Connected peers. */
   public final Gauge peersConnected = Gauge.builder().name("fedledger_peers_connected")
       .help("Validators this node has an authenticated connection to").register(registry);
+  /** Peer connections refused or closed, by reason (e.g. unknown_key, wrong_genesis, idle_timeout). */
+  public final Counter peerConnectionsClosed = Counter.builder().name("fedledger_peer_connections_closed")
+      .help("Peer connections this node refused or closed, by reason").labelNames("reason").register(registry);
   /** Pending client transactions. */
   public final Gauge mempoolSize = Gauge.builder().name("fedledger_mempool_size")
       .help("Client transactions accepted by this node and not yet committed").register(registry);

@@ -8,7 +8,8 @@ import org.fedledger.testnet.fl.Gaussian;
  * Crafts the attackers' updates of one round. The attackers collude: for ALIE and IPM they
  * pool the honest updates they computed on their own shards (what they can compute; the
  * honest clients' updates of the same block are not visible to them before it commits) and
- * all submit the same crafted update.
+ * all submit the same crafted update (or, with {@link AttackParams#colluderSpread}, each a
+ * noisy copy of it).
  */
 public final class Collusion {
   private final AttackMode mode;
@@ -64,14 +65,14 @@ public final class Collusion {
         double z = alieZ(clients, attackers);
         double[][] ms = meanAndSd(global, pooled);
         for (int k = 0; k < d; k++) {
-          out[k] = (float) (global[k] + ms[0][k] - z * ms[1][k]);
+          out[k] = (float) (global[k] + ms[0][k] - z * ms[1][k] + spread(ms[1][k], rnd));
         }
         return out;
       }
       case IPM: {
         double[][] ms = meanAndSd(global, pooled);
         for (int k = 0; k < d; k++) {
-          out[k] = (float) (global[k] - params.ipmEpsilon() * ms[0][k]);
+          out[k] = (float) (global[k] - params.ipmEpsilon() * ms[0][k] + spread(ms[1][k], rnd));
         }
         return out;
       }
@@ -87,6 +88,11 @@ public final class Collusion {
     int s = n / 2 + 1 - m;
     double p = (double) (n - s) / n;
     return p >= 1.0 ? 3.0 : p <= 0.5 ? 0.0 : Gaussian.quantile(p);
+  }
+
+  /** An adaptive colluder's own noise on one parameter (0 for the papers' common update). */
+  private double spread(double sd, SplittableRandom rnd) {
+    return params.colluderSpread() == 0.0 ? 0.0 : params.colluderSpread() * sd * Gaussian.next(rnd);
   }
 
   private static float[] plusScaled(float[] global, float[] update, double factor) {

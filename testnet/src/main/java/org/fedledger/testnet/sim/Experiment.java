@@ -88,6 +88,11 @@ public final class Experiment {
    * Krum rules the collusion check (cosine 0.99) and the direction check.
    */
   public static CreateTask task(String id, AggregationRule rule, int clients, int f) {
+    return task(id, rule, clients, f, true);
+  }
+
+  /** As {@link #task(String, AggregationRule, int, int)}, with the selection checks on or off. */
+  public static CreateTask task(String id, AggregationRule rule, int clients, int f, boolean selectionChecks) {
     int min = TaskRules.ruleMinimum(rule, f);
     CreateTask.Builder t = CreateTask.newBuilder().setTaskId(id).setDescription("WDBC logistic regression")
         .addAllLayout(ModelLayout.segments()).setInitialWeights(Weights.pack(new float[ModelLayout.LENGTH]))
@@ -95,7 +100,7 @@ public final class Experiment {
         .setMinUpdates(Math.max(min, 1)).setMaxUpdates(clients).setRoundDeadlineBlocks(DEADLINE_BLOCKS)
         .setReputation(reputation()).setRewardPerUpdate(1).setShortfall(ShortfallPolicy.WAIT)
         .setSampleWeighting(SampleWeighting.CAPPED_SAMPLES);
-    if (rule == AggregationRule.MULTI_KRUM || rule == AggregationRule.KRUM) {
+    if (selectionChecks && (rule == AggregationRule.MULTI_KRUM || rule == AggregationRule.KRUM)) {
       t.setChecks(SelectionChecks.newBuilder().setMaxSimilarity(0.99).setDirection(true));
     }
     return t.build();
@@ -125,7 +130,7 @@ public final class Experiment {
           .setMaxSamples(cohort.rows(c))));
     }
     ledger.submit(admin, Transaction.newBuilder()
-        .setCreateTask(task(TASK, config.rule(), n, config.assumedF())));
+        .setCreateTask(task(TASK, config.rule(), n, config.assumedF(), config.selectionChecks())));
     requireSuccess(ledger.commit());
 
     List<Evaluation> evals = new ArrayList<>();

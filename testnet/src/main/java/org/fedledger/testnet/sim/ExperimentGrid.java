@@ -3,6 +3,7 @@ package org.fedledger.testnet.sim;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 import org.fedledger.proto.AggregationRule;
 import org.fedledger.testnet.attack.AttackMode;
 
@@ -18,8 +19,8 @@ public final class ExperimentGrid {
   public static final List<AttackMode> MODES = List.of(AttackMode.SIGN_FLIP, AttackMode.SCALING,
       AttackMode.MODEL_REPLACEMENT, AttackMode.GAUSSIAN_NOISE, AttackMode.LABEL_FLIP, AttackMode.ALIE, AttackMode.IPM);
 
-  /** One cell: a mode, a rule and an attacker count, run on every fold. */
-  public record Cell(AttackMode mode, AggregationRule rule, int attackers, List<ExperimentResult> runs) {
+  /** One cell: a mode, a rule (as labelled in the table) and an attacker count, run on every fold. */
+  public record Cell(AttackMode mode, AggregationRule rule, String label, int attackers, List<ExperimentResult> runs) {
     /** Copies the list. */
     public Cell {
       runs = List.copyOf(runs);
@@ -67,11 +68,18 @@ public final class ExperimentGrid {
 
   /** Runs {@code mode} under {@code rule} with {@code attackers} of 20 clients on folds 0..folds-1. */
   public static Cell run(AttackMode mode, AggregationRule rule, int attackers, int folds) {
+    String label = rule == AggregationRule.MULTI_KRUM ? "MULTI_KRUM + checks + reputation" : rule.name();
+    return run(mode, rule, attackers, folds, label, UnaryOperator.identity());
+  }
+
+  /** As {@link #run(AttackMode, AggregationRule, int, int)}, each config changed by {@code variant}. */
+  public static Cell run(AttackMode mode, AggregationRule rule, int attackers, int folds, String label,
+      UnaryOperator<ExperimentConfig> variant) {
     List<ExperimentResult> runs = new ArrayList<>();
     for (int fold = 0; fold < folds; fold++) {
-      runs.add(new Experiment(ExperimentConfig.standard(attackers, mode, rule, fold)).run());
+      runs.add(new Experiment(variant.apply(ExperimentConfig.standard(attackers, mode, rule, fold))).run());
     }
-    return new Cell(mode, rule, attackers, runs);
+    return new Cell(mode, rule, label, attackers, runs);
   }
 
   /** The Markdown table of {@code cells}; the honest row first if present. */
@@ -83,7 +91,7 @@ public final class ExperimentGrid {
       int last = c.lastAttackerSuspension();
       String suspended = c.attackers() == 0 ? "-" : last < 0 ? "not all" : Integer.toString(last);
       b.append(String.format(Locale.ROOT, "| %s | %d/20 | %s | %.2f %% | %.4f | %s | %d |%n", c.mode(), c.attackers(),
-          c.rule() == AggregationRule.MULTI_KRUM ? "MULTI_KRUM + reputation" : c.rule().name(), 100 * c.accuracy(),
+          c.label(), 100 * c.accuracy(),
           c.auc(), suspended, c.honestSuspended()));
     }
     return b.toString();
@@ -104,7 +112,9 @@ public final class ExperimentGrid {
 
   /**
    * Prints the grid. Arguments: attacker counts (default {@code 6 8}, i.e. 30 % and 40 % of
-   * 20); {@code -Dfl.folds=N} sets the folds (default 5, at most 5).
+   * 20); {@code -Dfl.folds=N} sets the folds (default 5, at most 5); the ALIE and IPM
+   * ablations (no selection checks; colluders spreading their copies) are included unless
+   * {@code -Dfl.ablation=false}.
    */
   public static void main(String[] args) {
     int folds = Integer.getInteger("fl.folds", ExperimentConfig.FOLDS);
@@ -122,6 +132,17 @@ public final class ExperimentGrid {
       for (AttackMode mode : MODES) {
         cells.add(run(mode, AggregationRule.FEDAVG, attackers, folds));
         cells.add(run(mode, AggregationRule.MULTI_KRUM, attackers, folds));
+      }
+    }
+    if (Boolean.parseBoolean(System.getProperty("fl.ablation", "true"))) {
+      for (int attackers : counts) {
+        for (AttackMode mode : List.of(AttackMode.ALIE, AttackMode.IPM)) {
+          cells.add(run(mode, AggregationRule.MULTI_KRUM, attackers, folds, "MULTI_KRUM + reputation, no checks",
+              c -> c.withSelectionChecks(false)));
+          cells.add(run(mode, AggregationRule.MULTI_KRUM, attackers, folds,
+              "MULTI_KRUM + checks + reputation, colluders spread 0.5 sd", c -> c.withParams(c.params()
+                  .withColluderSpread(0.5))));
+        }
       }
     }
     System.out.print(table(cells));

@@ -8,8 +8,8 @@ import java.util.SplittableRandom;
 
 /**
  * Runs randomised rounds (tied scores, duplicate updates, values like +-3e38, denormals)
- * through Multi-Krum, weighted mean, median and trimmed mean, and hashes every score and
- * aggregate bit. {@code main} prints the hash so that a second JVM can be compared with this
+ * through Multi-Krum, weighted mean, median and trimmed mean, and the selection checks
+ * (copies, direction, Krum over a subset), and hashes every score and aggregate bit. {@code main} prints the hash so that a second JVM can be compared with this
  * one: the same seed must give the same hash everywhere.
  */
 public final class DeterminismSoak {
@@ -56,8 +56,40 @@ public final class DeterminismSoak {
       int[] all = s.ranking();
       hash(md, Aggregators.median(x, all));
       hash(md, Aggregators.trimmedMean(x, all, f));
+      checks(md, x, keys, f, rnd);
     }
     return HexFormat.of().formatHex(md.digest());
+  }
+
+  /** The selection checks: delta norms, copy flags, direction cosines, and Krum on a subset. */
+  private static void checks(MessageDigest md, float[][] x, long[] keys, int f, SplittableRandom rnd) {
+    int n = x.length;
+    float[] base = rnd.nextBoolean() ? x[rnd.nextInt(n)].clone() : new float[x[0].length];
+    for (int k = 0; k < base.length; k++) {
+      if (rnd.nextInt(4) == 0) {
+        base[k] = value(rnd);
+      }
+    }
+    double[] norms = SelectionFilters.deltaSquaredNorms(x, base);
+    PairwiseDistances dist = PairwiseDistances.of(x);
+    boolean[] copies = SelectionFilters.copies(dist, norms, 0.99);
+    for (int i = 0; i < n; i++) {
+      md.update(ByteBuffer.allocate(9).putDouble(norms[i]).put((byte) (copies[i] ? 1 : 0)).array());
+    }
+    for (double c : SelectionFilters.directionCosines(x, base)) {
+      md.update(ByteBuffer.allocate(8).putDouble(c).array());
+    }
+    int[] members = java.util.stream.IntStream.range(0, n).filter(i -> i % 3 != 1 || n < 2 * f + 6).toArray();
+    if (members.length >= MultiKrum.minimumUpdates(f)) {
+      long[] sub = java.util.Arrays.stream(members).mapToLong(i -> keys[i]).toArray();
+      Selection s = MultiKrum.select(dist.subset(members), sub, f, 1 + (members.length - f - 1) / 2);
+      for (double score : s.scores()) {
+        md.update(ByteBuffer.allocate(8).putDouble(score).array());
+      }
+      for (int i : s.ranking()) {
+        md.update((byte) i);
+      }
+    }
   }
 
   private static float value(SplittableRandom rnd) {

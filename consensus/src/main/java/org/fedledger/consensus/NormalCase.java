@@ -1,0 +1,429 @@
+package org.fedledger.consensus;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import org.fedledger.consensus.Ready.Equivocation;
+import org.fedledger.ledger.chain.Blocks;
+import org.fedledger.ledger.chain.ChainHead;
+import org.fedledger.ledger.crypto.Hash;
+import org.fedledger.ledger.exec.ParsedTx;
+import org.fedledger.proto.Block;
+import org.fedledger.proto.BlockHeader;
+import org.fedledger.proto.CertifiedBlock;
+import org.fedledger.proto.Commit;
+import org.fedledger.proto.CommitCertificate;
+import org.fedledger.proto.ConsensusMessage;
+import org.fedledger.proto.PrePrepare;
+import org.fedledger.proto.Prepare;
+import org.fedledger.proto.ValidatorSignature;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The normal case of a {@link Replica} (Castro-Liskov §4.2): the leader proposes as soon as
+ * requests are pending and fewer than W blocks are in flight; backups validate a PRE-PREPARE's
+ * block against its parent before they PREPARE; 2f matching PREPAREs make a replica prepared;
+ * it sends COMMIT in sequence order (only once every uncommitted block below is prepared too);
+ * 2f+1 matching COMMITs commit the block, and blocks are handed to the driver in height order.
+ */
+final class NormalCase {
+  private static final Logger LOG = LoggerFactory.getLogger(NormalCase.class);
+
+  private final Replica r;
+
+  NormalCase(Replica r) {
+    this.r = r;
+  }
+
+  void maybePropose() {
+    if (r.viewChanging || r.self != r.leader(r.view) || r.pool.availableCount() == 0 || r.ticks == 0) {
+      return; // (no Tick yet: no notion of time for the block timestamp)
+    }
+    while (r.pool.availableCount() > 0) {
+      long last = lastPrePrepared();
+      long next = last + 1;
+      if (next > r.committedHead.height() + r.config.windowBlocks() || next > r.high() || next <= r.low()) {
+        return;
+      }
+      ChainHead parent = parentOf(next);
+      if (parent == null) {
+        return;
+      }
+      if (r.pool.availableCount() < r.config.blockTxMax() && r.config.proposeDelayTicks() > 0
+          && r.ticks - r.pool.oldestAvailableTick() < r.config.proposeDelayTicks()) {
+        return;
+      }
+      List<ParsedTx> txs = r.pool.take(r.config.blockTxMax(), r.config.blockBytesMax());
+      if (txs.isEmpty()) {
+        return;
+      }
+      long ts = Math.max(r.nowMillis, parent.timestampMillis());
+      Block block = Blocks.build(r.chain, parent, txs, r.executedRoot, r.executedHeight, r.self, r.view, ts);
+      Hash hash = Blocks.hash(block);
+      ByteString sig = r.config.keys().sign(r.statements.proposal(r.view, next, hash.bytes()));
+      PrePrepare pp = PrePrepare.newBuilder().setView(r.view).setSequence(next).setBlock(block).setSignature(sig).build();
+      BlockHeader header = ProposalCheck.header(block);
+      Slot slot = r.slot(next);
+      slot.votesFor(r.view);
+      slot.accept(r.view, block, header, hash, txs, pp);
+      r.persistSlot(slot);
+      r.broadcast(ConsensusMessage.newBuilder().setPrePrepare(pp).build());
+      maybePrepared(slot);
+    }
+  }
+
+  /** Highest sequence with a PRE-PREPARE of the current view, or the committed head. */
+  long lastPrePrepared() {
+    long last = r.committedHead.height();
+    for (Slot s : r.slots.tailMap(last, false).values()) {
+      if (s.hasPrePrepare(r.view) && s.sequence == last + 1) {
+        last = s.sequence;
+      } else {
+        break;
+      }
+    }
+    return last;
+  }
+
+  // ---------------------------------------------------------------- normal case: backups
+
+  void onPrePrepare(int from, PrePrepare pp) {
+    long v = pp.getView();
+    long s = pp.getSequence();
+    if (!normalCaseView(from, v)) {
+      return;
+    }
+    if (from != r.leader(r.view)) {
+      r.drop(Drop.NOT_LEADER, from, "pre-prepare from a backup");
+      return;
+    }
+    if (s <= r.committedHead.height() || s <= r.low() || s > r.high()) {
+      r.drop(Drop.OUT_OF_WINDOW, from, "pre-prepare " + s);
+      return;
+    }
+    Slot slot = r.slot(s);
+    Hash hash = Blocks.hash(pp.getBlock());
+    if (slot.hasPrePrepare(r.view)) {
+      if (slot.hash.equals(hash)) {
+        r.count(Drop.DUPLICATE);
+      } else if (slot.prePrepare != null) {
+        equivocation(from, slot.prePrepare, pp);
+      } else {
+        r.count(Drop.EQUIVOCATION); // a NEW-VIEW re-proposal holds this slot: the leader contradicts its NEW-VIEW
+      }
+      return;
+    }
+    if (slot.pending != null && slot.pending.getView() == r.view) {
+      if (Blocks.hash(slot.pending.getBlock()).equals(hash)) {
+        r.count(Drop.DUPLICATE);
+      } else {
+        equivocation(from, slot.pending, pp);
+      }
+      return;
+    }
+    ChainHead parent = parentOf(s);
+    if (parent == null) {
+      slot.pending = pp;
+      slot.pendingFrom = from;
+      return;
+    }
+    acceptChain(slot, pp, hash, parent, from);
+  }
+
+  /** Accepts {@code pp} and then every waiting child whose parent it is. */
+  private void acceptChain(Slot slot, PrePrepare pp, Hash hash, ChainHead parent, int from) {
+    while (slot != null && accept(slot, pp, hash, parent, from)) {
+      Slot child = r.slots.get(slot.sequence + 1);
+      if (child == null || child.pending == null || child.pending.getView() != r.view) {
+        return;
+      }
+      parent = slot.asHead();
+      pp = child.pending;
+      from = child.pendingFrom;
+      child.pending = null;
+      slot = child;
+      hash = Blocks.hash(pp.getBlock());
+    }
+  }
+
+  private boolean accept(Slot slot, PrePrepare pp, Hash hash, ChainHead parent, int from) {
+    ProposalCheck.Result res = r.proposals.check(pp.getBlock(), parent, true, r.nowMillis, r.pool::get);
+    if (!res.ok()) {
+      r.drop(Drop.INVALID_BLOCK, from, "block " + slot.sequence + ": " + res.problem());
+      return false;
+    }
+    BlockHeader h = res.proposal().header();
+    if (h.getView() != r.view || h.getHeight() != slot.sequence) {
+      r.drop(Drop.INVALID_BLOCK, from, "header view/height differs from the pre-prepare's");
+      return false;
+    }
+    if (!stateRootMatches(h)) {
+      r.drop(Drop.INVALID_BLOCK, from, "state root at " + h.getStateHeight() + " differs from ours");
+      return false;
+    }
+    List<ParsedTx> txs = res.proposal().txs();
+    for (ParsedTx t : txs) {
+      if (r.pool.isCommitted(t.id()) || inAncestors(slot.sequence, t.id())) {
+        r.drop(Drop.INVALID_BLOCK, from, "block " + slot.sequence + " replays transaction " + t.id().shortHex());
+        return false;
+      }
+    }
+    slot.votesFor(r.view);
+    slot.accept(r.view, pp.getBlock(), h, hash, txs, pp);
+    r.pool.markInFlight(txs, r.ticks);
+    r.persistSlot(slot);
+    slot.prepares[r.self] = hash;
+    r.broadcast(ConsensusMessage.newBuilder()
+        .setPrepare(Prepare.newBuilder().setView(r.view).setSequence(slot.sequence).setBlockHash(hash.bytes())).build());
+    maybePrepared(slot);
+    return true;
+  }
+
+  private boolean stateRootMatches(BlockHeader h) {
+    long at = h.getStateHeight();
+    Hash ours = r.executedRoots.get(at);
+    return at > r.executedHeight || ours == null || ours.bytes().equals(h.getStateRoot());
+  }
+
+  private boolean inAncestors(long sequence, Hash txId) {
+    for (long t = sequence - 1; t > r.committedHead.height(); t--) {
+      Slot s = r.slots.get(t);
+      if (s == null || s.txs == null) {
+        return false;
+      }
+      if (s.containsTx(txId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The head a block at {@code sequence} must extend, or null when its parent is not known yet. */
+  ChainHead parentOf(long sequence) {
+    if (sequence - 1 == r.committedHead.height()) {
+      return r.committedHead;
+    }
+    Slot p = r.slots.get(sequence - 1);
+    return p != null && p.hasPrePrepare(r.view) && sequence - 1 > r.committedHead.height() ? p.asHead() : null;
+  }
+
+  void onPrepare(int from, Prepare p) {
+    if (!normalCaseView(from, p.getView())) {
+      return;
+    }
+    if (from == r.leader(r.view)) {
+      r.drop(Drop.NOT_LEADER, from, "prepare from the leader");
+      return;
+    }
+    Slot slot = voteSlot(from, p.getSequence(), p.getBlockHash());
+    if (slot == null) {
+      return;
+    }
+    Hash h = Hash.of(p.getBlockHash());
+    if (slot.prepares[from] != null) {
+      r.count(Drop.DUPLICATE);
+      return;
+    }
+    slot.prepares[from] = h;
+    maybePrepared(slot);
+  }
+
+  void onCommit(int from, Commit c) {
+    if (!normalCaseView(from, c.getView())) {
+      return;
+    }
+    Slot slot = voteSlot(from, c.getSequence(), c.getBlockHash());
+    if (slot == null) {
+      return;
+    }
+    if (c.getSignature().size() != 64) {
+      r.drop(Drop.MALFORMED, from, "commit signature length " + c.getSignature().size());
+      return;
+    }
+    if (slot.commitHashes[from] != null) {
+      r.count(Drop.DUPLICATE);
+      return;
+    }
+    if (shouldVerifyCommit(from, c.getSequence())
+        && !r.statements.verify(from, r.statements.commit(c.getView(), c.getSequence(), c.getBlockHash()), c.getSignature())) {
+      r.suspects[from] = true;
+      r.drop(Drop.BAD_SIGNATURE, from, "commit " + c.getSequence() + " (validator " + from + " is now verified always)");
+      return;
+    }
+    slot.commitHashes[from] = Hash.of(c.getBlockHash());
+    slot.commitSignatures[from] = c.getSignature();
+    maybeCommitted(slot);
+  }
+
+  /**
+   * Commit signatures go into certificates that outsiders verify, but verifying each on receipt
+   * would cost more than the rest of the normal case. So a replica verifies one commit in
+   * {@link Replica#COMMIT_SAMPLE_PERIOD} per validator (deterministic round robin) and, once a
+   * validator has sent one bad signature, all of its commits: a junk signer is caught within a
+   * few blocks and cannot spoil later certificates.
+   */
+  private boolean shouldVerifyCommit(int from, long sequence) {
+    return r.suspects[from] || Math.floorMod(sequence + from, Replica.COMMIT_SAMPLE_PERIOD) == 0;
+  }
+
+  private Slot voteSlot(int from, long s, ByteString hash) {
+    if (hash.size() != Hash.LENGTH) {
+      r.drop(Drop.MALFORMED, from, "hash length " + hash.size());
+      return null;
+    }
+    if (s <= r.low() || s > r.high() || (s <= r.committedHead.height() && !r.slots.containsKey(s))) {
+      r.drop(Drop.OUT_OF_WINDOW, from, "vote for " + s);
+      return null;
+    }
+    Slot slot = r.slot(s);
+    slot.votesFor(r.view);
+    return slot;
+  }
+
+  /** True when a normal-case message of view {@code v} may be processed now; counts the drop otherwise. */
+  private boolean normalCaseView(int from, long v) {
+    if (v < r.view) {
+      r.drop(Drop.STALE_VIEW, from, "view " + v + " < " + r.view);
+      r.viewChanges.hintLaggard(from);
+      return false;
+    }
+    if (v > r.view) {
+      r.drop(Drop.FUTURE_VIEW, from, "view " + v + " > " + r.view);
+      return false;
+    }
+    if (r.viewChanging) {
+      r.count(Drop.VIEW_CHANGING);
+      return false;
+    }
+    return true;
+  }
+
+  void maybePrepared(Slot slot) {
+    if (!slot.hasPrePrepare(r.view) || slot.voteView != r.view || slot.preparedNow) {
+      return;
+    }
+    if (slot.count(slot.prepares, slot.hash, r.leader(r.view)) < 2 * r.f) {
+      return;
+    }
+    slot.preparedNow = true;
+    slot.preparedView = r.view;
+    slot.preparedHash = slot.hash;
+    slot.preparedBlock = slot.block;
+    r.persistSlot(slot);
+    if (slot.sequence <= r.committedHead.height()) {
+      sendCommit(slot);
+    }
+    sendCommits();
+  }
+
+  /** Sends COMMIT for prepared sequences in order (a COMMIT only when every sequence below is prepared or committed). */
+  void sendCommits() {
+    long t = Math.max(r.commitFrontier, r.committedHead.height()) + 1;
+    while (true) {
+      Slot s = r.slots.get(t);
+      if (s == null || !s.preparedNow || s.voteView != r.view) {
+        return;
+      }
+      if (!s.commitSent) {
+        sendCommit(s);
+      }
+      r.commitFrontier = t;
+      t++;
+    }
+  }
+
+  private void sendCommit(Slot s) {
+    if (s.commitSent) {
+      return;
+    }
+    ByteString sig = r.config.keys().sign(r.statements.commit(r.view, s.sequence, s.hash.bytes()));
+    s.commitSent = true;
+    s.commitHashes[r.self] = s.hash;
+    s.commitSignatures[r.self] = sig;
+    r.broadcast(commitMessage(s));
+    maybeCommitted(s);
+  }
+
+  ConsensusMessage commitMessage(Slot s) {
+    return ConsensusMessage.newBuilder().setCommit(Commit.newBuilder().setView(r.view).setSequence(s.sequence)
+        .setBlockHash(s.hash.bytes()).setSignature(s.commitSignatures[r.self])).build();
+  }
+
+  private void maybeCommitted(Slot slot) {
+    if (slot.committed || !slot.preparedNow || slot.voteView != r.view || slot.sequence <= r.committedHead.height()) {
+      return;
+    }
+    if (slot.count(slot.commitHashes, slot.hash, -1) < r.quorum) {
+      return;
+    }
+    slot.committed = true;
+    drainCommitted();
+  }
+
+  private void drainCommitted() {
+    while (true) {
+      Slot s = r.slots.get(r.committedHead.height() + 1);
+      if (s == null || !s.committed || !s.hasPrePrepare(s.ppView)) {
+        return;
+      }
+      CommitCertificate.Builder cert = CommitCertificate.newBuilder().setView(r.view).setHeight(s.sequence)
+          .setBlockHash(s.hash.bytes());
+      for (int i = 0; i < r.n; i++) {
+        if (s.hash.equals(s.commitHashes[i])) {
+          cert.addSignatures(ValidatorSignature.newBuilder().setValidator(i).setSignature(s.commitSignatures[i]));
+        }
+      }
+      r.emit(CertifiedBlock.newBuilder().setBlock(s.block).setCertificate(cert).build(), s.txs, s.asHead());
+    }
+  }
+
+
+  /** After state transfer moved the committed head: drop log entries that no longer link, retry a waiting proposal. */
+  void afterTransfer() {
+    ChainHead parent = r.committedHead;
+    for (Slot s : new ArrayList<>(r.slots.tailMap(r.committedHead.height(), false).values())) {
+      if (s.sequence != parent.height() + 1) {
+        break;
+      }
+      if (s.block != null && !s.header.getPreviousHash().equals(parent.hash().bytes())) {
+        s.ppView = -1;
+        s.block = null;
+        s.hash = null;
+        s.header = null;
+        s.txs = null;
+        s.prePrepare = null;
+        r.persistSlot(s);
+      }
+      if (s.block == null) {
+        if (s.pending != null && s.pending.getView() == r.view && !r.viewChanging) {
+          PrePrepare pp = s.pending;
+          s.pending = null;
+          acceptChain(s, pp, Blocks.hash(pp.getBlock()), parent, s.pendingFrom);
+        }
+        break;
+      }
+      parent = s.asHead();
+    }
+    sendCommits();
+  }
+
+
+  private void equivocation(int leader, PrePrepare first, PrePrepare second) {
+    r.count(Drop.EQUIVOCATION);
+    Hash h1 = Blocks.hash(first.getBlock());
+    Hash h2 = Blocks.hash(second.getBlock());
+    boolean signed1 = r.statements.verify(leader, r.statements.proposal(first.getView(), first.getSequence(), h1.bytes()),
+        first.getSignature());
+    boolean signed2 = r.statements.verify(leader, r.statements.proposal(second.getView(), second.getSequence(),
+        h2.bytes()), second.getSignature());
+    if (signed1 && signed2) {
+      LOG.warn("replica {}: leader {} equivocated at view {} sequence {}", r.self, leader, first.getView(),
+          first.getSequence());
+      r.addEvidence(new Equivocation(leader, first.getView(), first.getSequence(),
+          ConsensusMessage.newBuilder().setPrePrepare(first).build(),
+          ConsensusMessage.newBuilder().setPrePrepare(second).build()));
+    }
+  }
+
+}
