@@ -31,9 +31,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The one thread that owns the {@link Replica}. Netty, gRPC and the timer only
  * {@link #offer} inputs into a bounded queue; this thread steps the replica and carries out
- * each {@link Ready} in the order its contract gives: persist (synced) before any message
- * leaves, then send, then execute and store committed blocks and feed
- * {@link Input.Executed} back. It also answers peers' state-transfer requests from the store.
+ * each {@link Ready} in the order its contract gives: persist before any message leaves, then
+ * send, then execute and store committed blocks and feed {@link Input.Executed} back. It also
+ * answers peers' state-transfer requests from the store.
+ *
+ * <p><b>Group commit.</b> The loop takes every input waiting in the queue (up to
+ * {@link #BATCH_INPUTS_MAX}), steps each, writes all their records in ONE batch, then sends all
+ * their messages, then commits their blocks: one write (and one fsync) covers every input that
+ * arrived during the previous one, and no message leaves before the records of the step that
+ * decided it are written. Forwarded client transactions of one batch go out as one message.
+ *
+ * <p><b>Vote durability</b> ({@code votes}): {@link Durability#SYNC} fsyncs that write (a vote
+ * survives a power loss); {@link Durability#GROUP} hands it to the operating system (write(2),
+ * RocksDB's write-ahead log, no fsync) before any message leaves, so a vote survives a process
+ * crash or kill -9 but not an operating-system crash or power loss: after a power loss such a
+ * replica may have forgotten a vote it sent and must be counted among the f faulty ones.
  */
 final class EventLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
@@ -54,6 +66,9 @@ final class EventLoop implements Runnable {
   private final CommitFeed feed;
   private final NodeMetrics metrics;
   private final PendingTxs pending;
+  private final Durability votes;
+  private final int forwardTxsMax;
+  private final long forwardBytesMax;
   private final BlockingQueue<Input> queue;
   private final AtomicBoolean tickQueued = new AtomicBoolean();
   private final ArrayDeque<Input> followUps = new ArrayDeque<>();
@@ -65,8 +80,15 @@ final class EventLoop implements Runnable {
   private long lastSyncLogNanos;
   private long lastExpiryNanos = System.nanoTime();
 
+  /**
+   * @param votes how durable the consensus-log writes are before messages leave (see the class doc)
+   * @param forwardTxsMax most transactions in one coalesced ForwardRequest (the chain's block_tx_max:
+   *     replicas refuse larger ones)
+   * @param forwardBytesMax most envelope bytes in one coalesced ForwardRequest
+   */
   EventLoop(int self, Replica replica, LedgerStore store, BlockCommitter committer, PeerTransport transport,
-      CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax) {
+      CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax, Durability votes, int forwardTxsMax,
+      long forwardBytesMax) {
     this.self = self;
     this.replica = replica;
     this.store = store;
@@ -75,6 +97,9 @@ final class EventLoop implements Runnable {
     this.feed = feed;
     this.metrics = metrics;
     this.pending = pending;
+    this.votes = java.util.Objects.requireNonNull(votes, "votes");
+    this.forwardTxsMax = forwardTxsMax;
+    this.forwardBytesMax = forwardBytesMax;
     this.queue = new ArrayBlockingQueue<>(queueMax);
     publishStatus();
   }
@@ -178,15 +203,18 @@ final class EventLoop implements Runnable {
       noteViewChange(viewBefore, changingBefore);
     }
     persist(readies);
+    ForwardCoalescer forwards = new ForwardCoalescer(forwardTxsMax, forwardBytesMax,
+        m -> transport.broadcast(m.toByteString()));
     for (Ready ready : readies) {
-      send(ready);
+      send(ready, forwards);
     }
+    forwards.flush();
     for (Ready ready : readies) {
       commit(ready);
     }
   }
 
-  /** Step 1: make the replica's records durable before anything it decided leaves. */
+  /** Step 1: make the replica's records durable ({@link #votes}) before anything it decided leaves. */
   private void persist(java.util.List<Ready> readies) {
     Map<ByteString, Optional<ByteString>> changes = new LinkedHashMap<>();
     for (Ready ready : readies) {
@@ -196,19 +224,75 @@ final class EventLoop implements Runnable {
       }
     }
     if (!changes.isEmpty()) {
-      store.consensusLog().write(changes, Durability.SYNC);
+      store.consensusLog().write(changes, votes);
     }
   }
 
-  /** Step 2: hand the messages to the transport (never blocks; drops are counted there). */
-  private void send(Ready ready) {
+  /**
+   * Step 2: hand the messages to the transport (never blocks; drops are counted there).
+   * Broadcast ForwardRequests are collected into {@code forwards} (one message per batch
+   * instead of one per client transaction); the rest leave in order.
+   */
+  private void send(Ready ready, ForwardCoalescer forwards) {
     for (Ready.Outbound o : ready.send()) {
+      if (o.to() == Ready.Outbound.BROADCAST
+          && o.msg().getPayloadCase() == ConsensusMessage.PayloadCase.FORWARD_REQUEST) {
+        forwards.add(o.msg().getForwardRequest());
+        continue;
+      }
       ByteString bytes = o.msg().toByteString();
       if (o.to() == Ready.Outbound.BROADCAST) {
         transport.broadcast(bytes);
       } else if (o.to() != self) {
         transport.send(o.to(), bytes);
       }
+    }
+  }
+
+  /**
+   * Merges the broadcast ForwardRequests of one batch into as few messages as the receivers
+   * accept (at most {@code txsMax} transactions and about {@code bytesMax} bytes each; one
+   * transaction bigger than that still goes, alone). Forwards carry no vote, so sending one a
+   * little earlier or later than the other messages of its batch changes only the message count.
+   */
+  static final class ForwardCoalescer {
+    private final int txsMax;
+    private final long bytesMax;
+    private final java.util.function.Consumer<ConsensusMessage> out;
+    private org.fedledger.proto.ForwardRequest.Builder open;
+    private long openBytes;
+
+    ForwardCoalescer(int txsMax, long bytesMax, java.util.function.Consumer<ConsensusMessage> out) {
+      if (txsMax < 1 || bytesMax < 1) {
+        throw new IllegalArgumentException("txsMax and bytesMax must be positive, got " + txsMax + ", " + bytesMax);
+      }
+      this.txsMax = txsMax;
+      this.bytesMax = bytesMax;
+      this.out = out;
+    }
+
+    /** Adds the transactions of {@code request}, sending a full message first when they do not fit. */
+    void add(org.fedledger.proto.ForwardRequest request) {
+      for (org.fedledger.proto.Envelope e : request.getTransactionsList()) {
+        int size = e.getSerializedSize();
+        if (open != null && (open.getTransactionsCount() >= txsMax || openBytes + size > bytesMax)) {
+          flush();
+        }
+        if (open == null) {
+          open = org.fedledger.proto.ForwardRequest.newBuilder();
+          openBytes = 0;
+        }
+        open.addTransactions(e);
+        openBytes += size;
+      }
+    }
+
+    /** Sends what was added since the last flush, if anything. */
+    void flush() {
+      if (open != null && open.getTransactionsCount() > 0) {
+        out.accept(ConsensusMessage.newBuilder().setForwardRequest(open).build());
+      }
+      open = null;
     }
   }
 
