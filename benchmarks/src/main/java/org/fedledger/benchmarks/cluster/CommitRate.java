@@ -163,6 +163,7 @@ public class CommitRate {
   /** Checks the receipts of the blocks taken, stops the feeder and the cluster. */
   @TearDown(Level.Trial)
   public void tearDown() {
+    System.clearProperty(org.fedledger.node.exec.Validator.SYNC_VOTES_PROPERTY); // read at start only
     try {
       if (feeder != null) {
         feeder.close();

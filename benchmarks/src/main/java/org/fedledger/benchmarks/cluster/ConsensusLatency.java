@@ -149,6 +149,7 @@ public class ConsensusLatency {
   /** Checks the receipts of the blocks committed during the trial and stops everything. */
   @TearDown(Level.Trial)
   public void tearDown() {
+    System.clearProperty(org.fedledger.node.exec.Validator.SYNC_VOTES_PROPERTY); // read at start only
     try {
       if (feeder != null) {
         feeder.close();
