@@ -22,7 +22,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * overstates its cost. CPU time counts only the time the process ran (the benchmark thread
  * plus JIT and GC threads, which are quiet once warm). It is meaningful for single-threaded
  * compute benchmarks; it is not for benchmarks that wait on a disk (fsync) or do untimed
- * per-invocation setup work (BlockCommit), whose CPU time it would count too.
+ * per-invocation setup work (BlockCommit), whose CPU time it would count too. For the cluster
+ * benchmarks it is the CPU time of the whole cluster (four validators and the client) per
+ * block: the figure that bounds blocks/s on a saturated machine. Throughput benchmarks get it
+ * in microseconds per op.
  */
 public final class CpuTimeProfiler implements InternalProfiler {
   private final com.sun.management.OperatingSystemMXBean os =
@@ -44,7 +47,10 @@ public final class CpuTimeProfiler implements InternalProfiler {
       IterationResult result) {
     long cpuNanos = os.getProcessCpuTime() - startNanos;
     long ops = result.getMetadata().getAllOps();
-    TimeUnit unit = benchmark.getTimeUnit();
+    // A throughput benchmark's unit is the denominator of ops/unit (s for blocks/s): report its
+    // CPU time per op in microseconds instead, or a block's 2 ms would print as 0.002 s.
+    TimeUnit unit = benchmark.getMode() == org.openjdk.jmh.annotations.Mode.Throughput ? TimeUnit.MICROSECONDS
+        : benchmark.getTimeUnit();
     double perOp = ops == 0 ? Double.NaN : cpuNanos / (double) ops / unit.toNanos(1);
     return List.of(new ScalarResult("cpu", perOp, TimeValue.tuToString(unit) + "/op", AggregationPolicy.AVG));
   }

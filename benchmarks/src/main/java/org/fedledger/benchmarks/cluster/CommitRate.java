@@ -65,6 +65,14 @@ public class CommitRate {
   @Param({"60000"})
   public int presigned;
 
+  /**
+   * The validators' vote durability ({@code Validator.SYNC_VOTES_PROPERTY}): {@code true}
+   * fsyncs the consensus log before a vote leaves (survives a power loss), {@code false}
+   * writes it to RocksDB's WAL without fsync (survives kill -9, not a power loss).
+   */
+  @Param({"true", "false"})
+  public boolean syncVotes;
+
   /** Admins signing the transactions (each keeps at most 1,024 nonces in flight). */
   static final int ADMINS = 32;
   /** Hospitals per FL round. */
@@ -96,6 +104,7 @@ public class CommitRate {
   /** Starts the cluster, runs the workload's set-up transactions and starts the feeder. */
   @Setup(Level.Trial)
   public void setup() {
+    System.setProperty(org.fedledger.node.exec.Validator.SYNC_VOTES_PROPERTY, Boolean.toString(syncVotes));
     ChainParameters params = ChainParameters.newBuilder().setBlockTxMax(load == Load.ONE_TX ? 1 : 500).build();
     cluster = LocalCluster.start(params, ADMINS, Map.of());
     List<org.fedledger.ledger.store.LedgerStore> stores = new ArrayList<>();
@@ -154,6 +163,7 @@ public class CommitRate {
   /** Checks the receipts of the blocks taken, stops the feeder and the cluster. */
   @TearDown(Level.Trial)
   public void tearDown() {
+    System.clearProperty(org.fedledger.node.exec.Validator.SYNC_VOTES_PROPERTY); // read at start only
     try {
       if (feeder != null) {
         feeder.close();

@@ -41,7 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code SATURATED}, the probe competes with a closed-loop {@link Feeder} that keeps 8,000
  * admin transactions outstanding in blocks of up to 500 (the load of {@code CommitRate.BATCH_500}).
  * {@code proposeDelayTicks} is the node's {@code consensus.propose_delay_ticks}: the leader
- * waits up to that many 10 ms ticks for a fuller block (default 1).
+ * waits up to that many 10 ms ticks for a fuller block (node default 1, benchmark default 0:
+ * with 1 a lone transaction waits for the next tick, 10 ms, whatever the protocol's speed).
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -57,13 +58,25 @@ public class ConsensusLatency {
   @Param({"LOW", "SATURATED"})
   public Load load;
 
-  /** The node's consensus.propose_delay_ticks. */
-  @Param({"1"})
+  /**
+   * The node's consensus.propose_delay_ticks: 0 proposes as soon as a transaction is there
+   * (the low-latency setting), 1 is the node's default (waits up to one 10 ms tick for a
+   * fuller block when fewer than block_tx_max are waiting).
+   */
+  @Param({"0"})
   public int proposeDelayTicks;
 
   /** Probes and background transactions signed before the run. */
   @Param({"60000"})
   public int presigned;
+
+  /**
+   * The validators' vote durability ({@code Validator.SYNC_VOTES_PROPERTY}): {@code true}
+   * fsyncs the consensus log before a vote leaves (survives a power loss), {@code false}
+   * writes it to RocksDB's WAL without fsync (survives kill -9, not a power loss).
+   */
+  @Param({"true", "false"})
+  public boolean syncVotes;
 
   LocalCluster cluster;
   CommitWatch watch;
@@ -77,6 +90,7 @@ public class ConsensusLatency {
   /** Starts the cluster and, when saturated, the background feeder. */
   @Setup(Level.Trial)
   public void setup() {
+    System.setProperty(org.fedledger.node.exec.Validator.SYNC_VOTES_PROPERTY, Boolean.toString(syncVotes));
     cluster = LocalCluster.start(ChainParameters.getDefaultInstance(), CommitRate.ADMINS,
         Map.of("consensus.propose_delay_ticks", Integer.toString(proposeDelayTicks)));
     List<LedgerStore> stores = new ArrayList<>();
@@ -135,6 +149,7 @@ public class ConsensusLatency {
   /** Checks the receipts of the blocks committed during the trial and stops everything. */
   @TearDown(Level.Trial)
   public void tearDown() {
+    System.clearProperty(org.fedledger.node.exec.Validator.SYNC_VOTES_PROPERTY); // read at start only
     try {
       if (feeder != null) {
         feeder.close();

@@ -48,6 +48,12 @@ public final class LocalCluster implements AutoCloseable {
    * fsync out of the measurement when looking for what bounds a figure.
    */
   public static final String DIR_PROPERTY = "fedledger.bench.dir";
+  /**
+   * Prefix of system properties that override node config keys for every validator, on top
+   * of the benchmark's own overrides: {@code -Dfedledger.bench.node.consensus.window_blocks=32}
+   * sets {@code consensus.window_blocks}. For experiments; a figure measured with one says so.
+   */
+  public static final String NODE_PROPERTY_PREFIX = "fedledger.bench.node.";
   /** The chain id of every benchmark cluster. */
   public static final String CHAIN_ID = "bench-cluster";
 
@@ -84,7 +90,13 @@ public final class LocalCluster implements AutoCloseable {
     }
     LocalCluster cluster = new LocalCluster(dir, adminKeys);
     try {
-      cluster.writeAndStart(parameters, overrides);
+      Map<String, String> all = new TreeMap<>(overrides);
+      for (String name : System.getProperties().stringPropertyNames()) {
+        if (name.startsWith(NODE_PROPERTY_PREFIX)) {
+          all.put(name.substring(NODE_PROPERTY_PREFIX.length()), System.getProperty(name));
+        }
+      }
+      cluster.writeAndStart(parameters, all);
       cluster.awaitConnected(60_000);
       return cluster;
     } catch (RuntimeException e) {

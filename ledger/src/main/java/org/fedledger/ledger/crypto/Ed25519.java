@@ -2,6 +2,8 @@ package org.fedledger.ledger.crypto;
 
 import com.google.protobuf.ByteString;
 import java.security.SecureRandom;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Ed25519 signatures (RFC 8032, pure variant) through Bouncy Castle's low-level
@@ -17,6 +19,11 @@ public final class Ed25519 {
   public static final int SECRET_KEY_LENGTH = org.bouncycastle.math.ec.rfc8032.Ed25519.SECRET_KEY_SIZE;
   /** Signature length in bytes. */
   public static final int SIGNATURE_LENGTH = org.bouncycastle.math.ec.rfc8032.Ed25519.SIGNATURE_SIZE;
+
+  /** Key pairs whose public key was checked against their seed, and the answer (bounded). */
+  private static final Map<KeyPair, Boolean> CHECKED_PAIRS = new ConcurrentHashMap<>();
+  /** Most key pairs remembered by {@link #CHECKED_PAIRS} before it is cleared. */
+  private static final int CHECKED_PAIRS_MAX = 4_096;
 
   static {
     org.bouncycastle.math.ec.rfc8032.Ed25519.precompute();
@@ -47,6 +54,35 @@ public final class Ed25519 {
     byte[] msg = message.toByteArray();
     byte[] sig = new byte[SIGNATURE_LENGTH];
     org.bouncycastle.math.ec.rfc8032.Ed25519.sign(sk, 0, msg, 0, msg.length, sig, 0);
+    return ByteString.copyFrom(sig);
+  }
+
+  /**
+   * Signs {@code message} with {@code keys}, bit-identical to {@link #sign(ByteString, ByteString)}
+   * with its seed but about twice as fast: Bouncy Castle's {@code sign(sk, msg)} derives the
+   * public key again (a second fixed-base scalar multiplication) unless it is given one. The
+   * pair's public key is checked against its seed once (then remembered), because signing
+   * with a public key that is not the seed's would give a bad signature and could leak the
+   * key; a mismatched pair (possible: {@link KeyPair} is a plain record) signs as before.
+   */
+  static ByteString sign(KeyPair keys, ByteString message) {
+    Boolean matches = CHECKED_PAIRS.get(keys);
+    if (matches == null) {
+      byte[] derived = new byte[PUBLIC_KEY_LENGTH];
+      org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(keys.secretKey().toByteArray(), 0, derived, 0);
+      matches = keys.publicKey().equals(ByteString.copyFrom(derived));
+      if (CHECKED_PAIRS.size() >= CHECKED_PAIRS_MAX) {
+        CHECKED_PAIRS.clear();
+      }
+      CHECKED_PAIRS.put(keys, matches);
+    }
+    if (!matches) {
+      return sign(keys.secretKey(), message);
+    }
+    byte[] msg = message.toByteArray();
+    byte[] sig = new byte[SIGNATURE_LENGTH];
+    org.bouncycastle.math.ec.rfc8032.Ed25519.sign(keys.secretKey().toByteArray(), 0,
+        keys.publicKey().toByteArray(), 0, msg, 0, msg.length, sig, 0);
     return ByteString.copyFrom(sig);
   }
 

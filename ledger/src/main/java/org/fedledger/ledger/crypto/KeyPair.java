@@ -18,9 +18,9 @@ public record KeyPair(ByteString publicKey, ByteString secretKey) {
     }
   }
 
-  /** Signs {@code message}. */
+  /** Signs {@code message} (without deriving the public key again: see {@link Ed25519}). */
   public ByteString sign(ByteString message) {
-    return Ed25519.sign(secretKey, message);
+    return Ed25519.sign(this, message);
   }
 
   @Override

@@ -25,6 +25,27 @@ class Ed25519Test {
     assertThat(Ed25519.verify(kp.publicKey(), Keys.fromHex("72"), sig)).isTrue();
   }
 
+  /** The fast path (public key given to Bouncy Castle) signs exactly as signing with the seed alone. */
+  @Property(tries = 200)
+  void keyPairSignIsBitIdenticalToSeedSign(@ForAll @Size(max = 300) byte[] message,
+      @ForAll @IntRange(max = 1000) int key) {
+    KeyPair kp = TestLedger.key(key);
+    ByteString m = ByteString.copyFrom(message);
+    assertThat(kp.sign(m)).isEqualTo(Ed25519.sign(kp.secretKey(), m));
+  }
+
+  /** A pair whose public key is not its seed's signs with the seed's own key (as before), never with the claimed one. */
+  @Test
+  void mismatchedPairSignsWithItsSeedsKey() {
+    KeyPair real = TestLedger.key(7);
+    KeyPair forged = new KeyPair(TestLedger.key(8).publicKey(), real.secretKey());
+    ByteString m = ByteString.copyFromUtf8("block 42");
+    ByteString sig = forged.sign(m);
+    assertThat(sig).isEqualTo(real.sign(m));
+    assertThat(Ed25519.verify(real.publicKey(), m, sig)).isTrue();
+    assertThat(Ed25519.verify(forged.publicKey(), m, sig)).isFalse();
+  }
+
   @Property(tries = 200)
   void signThenVerify(@ForAll @Size(max = 300) byte[] message, @ForAll @IntRange(max = 1000) int key) {
     KeyPair kp = TestLedger.key(key);

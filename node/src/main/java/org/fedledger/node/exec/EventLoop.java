@@ -31,9 +31,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The one thread that owns the {@link Replica}. Netty, gRPC and the timer only
  * {@link #offer} inputs into a bounded queue; this thread steps the replica and carries out
- * each {@link Ready} in the order its contract gives: persist (synced) before any message
- * leaves, then send, then execute and store committed blocks and feed
- * {@link Input.Executed} back. It also answers peers' state-transfer requests from the store.
+ * each {@link Ready} in the order its contract gives: persist before any message leaves, then
+ * send, then execute and store committed blocks and feed {@link Input.Executed} back. It also
+ * answers peers' state-transfer requests from the store.
+ *
+ * <p><b>Group commit.</b> The loop takes every input waiting in the queue (up to
+ * {@link #BATCH_INPUTS_MAX}), steps each, writes all their records in ONE batch, then sends all
+ * their messages, then commits their blocks: one write (and one fsync) covers every input that
+ * arrived during the previous one, and no message leaves before the records of the step that
+ * decided it are written. Forwarded client transactions of one batch go out as one message.
+ *
+ * <p><b>Vote durability</b> ({@code votes}): {@link Durability#SYNC} fsyncs that write (a vote
+ * survives a power loss); {@link Durability#GROUP} hands it to the operating system (write(2),
+ * RocksDB's write-ahead log, no fsync) before any message leaves, so a vote survives a process
+ * crash or kill -9 but not an operating-system crash or power loss: after a power loss such a
+ * replica may have forgotten a vote it sent and must be counted among the f faulty ones.
  */
 final class EventLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
@@ -43,6 +55,8 @@ final class EventLoop implements Runnable {
   static final int SERVE_BYTES_MAX = 8 << 20;
   /** Pending transactions not committed after this long are forgotten (clients may resubmit). */
   static final long PENDING_TTL_NANOS = TimeUnit.MINUTES.toNanos(10);
+  /** Most inputs stepped before one group commit of their records. */
+  static final int BATCH_INPUTS_MAX = 1024;
 
   private final int self;
   private final Replica replica;
@@ -52,6 +66,9 @@ final class EventLoop implements Runnable {
   private final CommitFeed feed;
   private final NodeMetrics metrics;
   private final PendingTxs pending;
+  private final Durability votes;
+  private final int forwardTxsMax;
+  private final long forwardBytesMax;
   private final BlockingQueue<Input> queue;
   private final AtomicBoolean tickQueued = new AtomicBoolean();
   private final ArrayDeque<Input> followUps = new ArrayDeque<>();
@@ -63,8 +80,15 @@ final class EventLoop implements Runnable {
   private long lastSyncLogNanos;
   private long lastExpiryNanos = System.nanoTime();
 
+  /**
+   * @param votes how durable the consensus-log writes are before messages leave (see the class doc)
+   * @param forwardTxsMax most transactions in one coalesced ForwardRequest (the chain's block_tx_max:
+   *     replicas refuse larger ones)
+   * @param forwardBytesMax most envelope bytes in one coalesced ForwardRequest
+   */
   EventLoop(int self, Replica replica, LedgerStore store, BlockCommitter committer, PeerTransport transport,
-      CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax) {
+      CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax, Durability votes, int forwardTxsMax,
+      long forwardBytesMax) {
     this.self = self;
     this.replica = replica;
     this.store = store;
@@ -73,6 +97,9 @@ final class EventLoop implements Runnable {
     this.feed = feed;
     this.metrics = metrics;
     this.pending = pending;
+    this.votes = java.util.Objects.requireNonNull(votes, "votes");
+    this.forwardTxsMax = forwardTxsMax;
+    this.forwardBytesMax = forwardBytesMax;
     this.queue = new ArrayBlockingQueue<>(queueMax);
     publishStatus();
   }
@@ -111,19 +138,22 @@ final class EventLoop implements Runnable {
 
   @Override
   public void run() {
+    java.util.List<Input> batch = new java.util.ArrayList<>();
     try {
       while (running) {
         Input input = queue.poll(1, TimeUnit.SECONDS);
         if (input == null || !running) {
           continue;
         }
-        if (input instanceof Input.Tick) {
-          tickQueued.set(false);
-          expirePending();
-        }
-        handle(input);
+        batch.add(input);
+        queue.drainTo(batch, BATCH_INPUTS_MAX - 1);
+        handleBatch(batch);
+        batch.clear();
         while (!followUps.isEmpty() && running) {
-          handle(followUps.poll());
+          batch.addAll(followUps);
+          followUps.clear();
+          handleBatch(batch);
+          batch.clear();
         }
         publishStatus();
       }
@@ -137,48 +167,132 @@ final class EventLoop implements Runnable {
     }
   }
 
-  private void handle(Input input) {
-    if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_REQUEST) {
-      serveBlocks(r.from(), r.msg().getBlockRequest());
-      return;
+  /**
+   * Group commit: steps every input of {@code batch}, then makes all their records durable in
+   * one synced write, then sends all their messages, then commits their blocks. Each Ready's
+   * contract holds (nothing it decided leaves before its records are durable) and one fsync
+   * covers every input that arrived during the previous one.
+   */
+  private void handleBatch(java.util.List<Input> batch) {
+    java.util.List<Ready> readies = new java.util.ArrayList<>(batch.size());
+    for (Input input : batch) {
+      if (!running) {
+        return; // stepped but unsent decisions are lost as in a crash: nothing left this node
+      }
+      if (input instanceof Input.Tick) {
+        tickQueued.set(false);
+        expirePending();
+      }
+      if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_REQUEST) {
+        serveBlocks(r.from(), r.msg().getBlockRequest());
+        continue;
+      }
+      if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_RESPONSE) {
+        noteTransfer(r.msg().getBlockResponse());
+      }
+      long viewBefore = replica.view();
+      boolean changingBefore = replica.isViewChanging();
+      Ready ready = replica.step(input);
+      if (ready != Ready.EMPTY) {
+        readies.add(ready);
+      }
+      for (Ready.Equivocation e : ready.evidence()) {
+        LOG.warn("equivocation: leader {} signed two different blocks for view {} sequence {}", e.leader(), e.view(),
+            e.sequence());
+      }
+      noteViewChange(viewBefore, changingBefore);
     }
-    if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_RESPONSE) {
-      noteTransfer(r.msg().getBlockResponse());
+    persist(readies);
+    ForwardCoalescer forwards = new ForwardCoalescer(forwardTxsMax, forwardBytesMax,
+        m -> transport.broadcast(m.toByteString()));
+    for (Ready ready : readies) {
+      send(ready, forwards);
     }
-    long viewBefore = replica.view();
-    boolean changingBefore = replica.isViewChanging();
-    Ready ready = replica.step(input);
-    persist(ready);
-    send(ready);
-    commit(ready);
-    for (Ready.Equivocation e : ready.evidence()) {
-      LOG.warn("equivocation: leader {} signed two different blocks for view {} sequence {}", e.leader(), e.view(),
-          e.sequence());
+    forwards.flush();
+    for (Ready ready : readies) {
+      commit(ready);
     }
-    noteViewChange(viewBefore, changingBefore);
   }
 
-  /** Step 1: make the replica's records durable before anything it decided leaves. */
-  private void persist(Ready ready) {
-    if (ready.persist().isEmpty()) {
-      return;
-    }
+  /** Step 1: make the replica's records durable ({@link #votes}) before anything it decided leaves. */
+  private void persist(java.util.List<Ready> readies) {
     Map<ByteString, Optional<ByteString>> changes = new LinkedHashMap<>();
-    for (Ready.Persist p : ready.persist()) {
-      changes.put(p.key(), p.isDelete() ? Optional.empty() : Optional.of(p.value()));
+    for (Ready ready : readies) {
+      for (Ready.Persist p : ready.persist()) {
+        changes.remove(p.key()); // the latest record of a key wins, in the order it was decided
+        changes.put(p.key(), p.isDelete() ? Optional.empty() : Optional.of(p.value()));
+      }
     }
-    store.consensusLog().write(changes, Durability.SYNC);
+    if (!changes.isEmpty()) {
+      store.consensusLog().write(changes, votes);
+    }
   }
 
-  /** Step 2: hand the messages to the transport (never blocks; drops are counted there). */
-  private void send(Ready ready) {
+  /**
+   * Step 2: hand the messages to the transport (never blocks; drops are counted there).
+   * Broadcast ForwardRequests are collected into {@code forwards} (one message per batch
+   * instead of one per client transaction); the rest leave in order.
+   */
+  private void send(Ready ready, ForwardCoalescer forwards) {
     for (Ready.Outbound o : ready.send()) {
+      if (o.to() == Ready.Outbound.BROADCAST
+          && o.msg().getPayloadCase() == ConsensusMessage.PayloadCase.FORWARD_REQUEST) {
+        forwards.add(o.msg().getForwardRequest());
+        continue;
+      }
       ByteString bytes = o.msg().toByteString();
       if (o.to() == Ready.Outbound.BROADCAST) {
         transport.broadcast(bytes);
       } else if (o.to() != self) {
         transport.send(o.to(), bytes);
       }
+    }
+  }
+
+  /**
+   * Merges the broadcast ForwardRequests of one batch into as few messages as the receivers
+   * accept (at most {@code txsMax} transactions and about {@code bytesMax} bytes each; one
+   * transaction bigger than that still goes, alone). Forwards carry no vote, so sending one a
+   * little earlier or later than the other messages of its batch changes only the message count.
+   */
+  static final class ForwardCoalescer {
+    private final int txsMax;
+    private final long bytesMax;
+    private final java.util.function.Consumer<ConsensusMessage> out;
+    private org.fedledger.proto.ForwardRequest.Builder open;
+    private long openBytes;
+
+    ForwardCoalescer(int txsMax, long bytesMax, java.util.function.Consumer<ConsensusMessage> out) {
+      if (txsMax < 1 || bytesMax < 1) {
+        throw new IllegalArgumentException("txsMax and bytesMax must be positive, got " + txsMax + ", " + bytesMax);
+      }
+      this.txsMax = txsMax;
+      this.bytesMax = bytesMax;
+      this.out = out;
+    }
+
+    /** Adds the transactions of {@code request}, sending a full message first when they do not fit. */
+    void add(org.fedledger.proto.ForwardRequest request) {
+      for (org.fedledger.proto.Envelope e : request.getTransactionsList()) {
+        int size = e.getSerializedSize();
+        if (open != null && (open.getTransactionsCount() >= txsMax || openBytes + size > bytesMax)) {
+          flush();
+        }
+        if (open == null) {
+          open = org.fedledger.proto.ForwardRequest.newBuilder();
+          openBytes = 0;
+        }
+        open.addTransactions(e);
+        openBytes += size;
+      }
+    }
+
+    /** Sends what was added since the last flush, if anything. */
+    void flush() {
+      if (open != null && open.getTransactionsCount() > 0) {
+        out.accept(ConsensusMessage.newBuilder().setForwardRequest(open).build());
+      }
+      open = null;
     }
   }
 
