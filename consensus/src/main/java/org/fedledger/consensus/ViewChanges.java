@@ -338,8 +338,9 @@ final class ViewChanges {
     s.accept(v, c.block(), h, c.hash(), txs, null);
     if (c.sequence() <= r.committedHead.height()) {
       s.committed = true;
+    } else {
+      r.pool.markInFlight(txs, r.ticks);
     }
-    r.pool.markInFlight(txs, r.ticks);
     r.persistSlot(s);
     if (r.self != r.leader(v)) {
       s.prepares[r.self] = c.hash();

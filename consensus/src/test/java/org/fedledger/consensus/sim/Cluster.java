@@ -183,9 +183,19 @@ public final class Cluster {
           throw fail("replica " + host.index + " threw on " + describe((Input) w[1]) + ": " + bug, bug);
         }
         handle(host, r);
+        if (host.up()) {
+          checkHead(host);
+        }
       }
       work.poll();
     }
+  }
+
+  /** After every step: the replica's committed head is exactly what its host executed and stored. */
+  private void checkHead(SimHost h) {
+    var head = h.replica.committedHead();
+    check(head.height() == h.head.height() && head.hash().equals(h.head.hash()),
+        h + ": replica's committed head " + head.height() + " is not the stored head " + h.head.height());
   }
 
   private static String describe(Input in) {
@@ -391,8 +401,7 @@ public final class Cluster {
 
   /** The one-line command that replays this run. */
   public String replayCommand() {
-    return "mvn -B -ntp -pl consensus -am test -Dtest=SeedsTest#replay -Dsim.seed=" + seed
-        + " -Dsurefire.failIfNoSpecifiedTests=false";
+    return SeedsTest.replayCommand(seed);
   }
 
   void check(boolean ok, String what) {

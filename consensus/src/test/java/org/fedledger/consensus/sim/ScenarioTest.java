@@ -166,6 +166,38 @@ class ScenarioTest {
     }
   }
 
+  /**
+   * Found by seed 1603: after a restart the mempool's memory of committed ids is empty; a NEW-VIEW
+   * re-proposing an already committed block put its transactions in flight, the next view change
+   * released them, and every leader then proposed a transaction every replica refused as a replay.
+   */
+  @Test
+  void aCommittedTransactionReProposedAfterARestartIsNeverProposedAgain() {
+    Cluster cluster = Cluster.of(4, 11, cfg -> cfg.withPipeline(2, 1));
+    cluster.submit(1);
+    cluster.tick(30);
+    assertTrue(cluster.allCommitted());
+    for (int i = 0; i < 4; i++) {
+      cluster.crash(i);
+      cluster.restart(i, false);
+    }
+    cluster.isolate(0); // view 1: its NEW-VIEW re-proposes block 1, committed before the restart
+    cluster.submit(1);
+    cluster.tick(100);
+    assertThat(cluster.view()).isEqualTo(1);
+    assertThat(cluster.height(1)).isEqualTo(2);
+    for (int k = 0; k < 3; k++) {
+      cluster.submit(1 + k);
+      cluster.tick(10);
+    }
+    cluster.tick(200);
+    cluster.heal();
+    cluster.tick(200);
+    assertTrue(cluster.allCommitted(), "every transaction commits: " + SimRun.state(cluster));
+    assertThat(cluster.view()).as("no view change after view 1").isEqualTo(1);
+    assertThat(cluster.drops()).doesNotContainKey(org.fedledger.consensus.Drop.INVALID_BLOCK);
+  }
+
   private static Behavior[] behaviors(int n, int who, Behavior what) {
     Behavior[] b = new Behavior[n];
     Arrays.fill(b, Behavior.HONEST);
