@@ -313,6 +313,11 @@ public final class Cluster {
     net.heal();
   }
 
+  /** Holds back every message matching {@code what} (null: none), as an adversarial scheduler may. */
+  public void censor(java.util.function.Predicate<ConsensusMessage> what) {
+    net.censor = what;
+  }
+
   /** Sets what the network does to messages. */
   public void network(NetFaults faults) {
     net.faults = faults;

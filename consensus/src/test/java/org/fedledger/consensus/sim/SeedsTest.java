@@ -117,6 +117,14 @@ class SeedsTest {
         + " -Dsurefire.failIfNoSpecifiedTests=false";
   }
 
+  /** Determinism: a seed replays bit for bit (same chain head, same message counts, same drops). */
+  @Test
+  void aSeedReplaysExactly() {
+    for (long seed : new long[] {3, 1066, 1603}) {
+      assertThat(SimRun.run(seed)).isEqualTo(SimRun.run(seed));
+    }
+  }
+
   /** Keeps the summary (and any failing seeds) in target/, e.g. target/sim-seeds-0-2000.txt. */
   private static void writeSummary(long base, int seeds, String summary, List<String> failures) {
     Path file = Path.of("target", "sim-seeds-" + base + "-" + seeds + ".txt");

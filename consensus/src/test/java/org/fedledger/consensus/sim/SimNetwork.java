@@ -19,6 +19,8 @@ public final class SimNetwork {
       ? Long.compare(a.deliverAtMillis(), b.deliverAtMillis()) : Long.compare(a.order(), b.order()));
   private long order;
   NetFaults faults = NetFaults.CALM;
+  /** Messages the adversary holds back indefinitely (an asynchronous period), or null. */
+  java.util.function.Predicate<ConsensusMessage> censor;
   /** side[i]: the partition side of validator i; messages cross sides only when partitionOff. */
   int[] side;
   long sent;
@@ -49,6 +51,10 @@ public final class SimNetwork {
     sent++;
     if (fromSide != toSide) {
       partitioned++;
+      return;
+    }
+    if (censor != null && censor.test(msg)) {
+      dropped++;
       return;
     }
     if (faults.dropRate() > 0 && random.nextDouble() < faults.dropRate()) {

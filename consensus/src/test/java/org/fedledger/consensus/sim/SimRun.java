@@ -24,8 +24,8 @@ final class SimRun {
   record Outcome(long seed, int n, List<Behavior> byzantine, long ticks, long maxView, long viewChanges,
       long transfers, long transfersAfterPeerLoss, long transferredBlocks, long crashes, long restarts, long wipes,
       long crashesAfterPersist, long partitions, long netSent, long netDropped, long netDuplicated, long netDelayed,
-      long netReordered, long garbage, long equivocations, long txCommitted, long height, long livenessTicks,
-      TreeMap<Drop, Long> drops) {}
+      long netReordered, long garbage, long equivocations, long txCommitted, long height, String headHash,
+      long livenessTicks, TreeMap<Drop, Long> drops) {}
 
   private SimRun() {}
 
@@ -147,13 +147,17 @@ final class SimRun {
       }
     }
     long height = 0;
+    String headHash = "";
     for (int i = 0; i < n; i++) {
-      height = Math.max(height, c.height(i));
+      if (c.height(i) > height) {
+        height = c.height(i);
+        headHash = java.util.HexFormat.of().formatHex(c.hosts[i][0].head.hash().bytes().toByteArray());
+      }
     }
     return new Outcome(seed, n, chosen, c.ticks, maxView, viewChanges, transfers, transfersAfterPeerLoss, transferred,
         crashCount, restarts, wipes, c.crashesAfterPersist, partitionEvents, c.net.sent, c.net.dropped,
         c.net.duplicated, c.net.delayed, c.net.reordered, c.garbageSent, c.equivocationsProved, c.submitted.size(),
-        height, waited, c.drops());
+        height, headHash, waited, c.drops());
   }
 
   /**
