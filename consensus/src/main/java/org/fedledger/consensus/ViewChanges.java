@@ -327,7 +327,7 @@ final class ViewChanges {
 
   private void reProposed(long v, NewViewDecision.Chosen c) {
     Slot s = r.slot(c.sequence());
-    if (c.sequence() <= r.committedHead.height() && s.committed && s.hash != null) {
+    if (s.committed && s.hash != null) {
       Invariants.check(s.hash.equals(c.hash()), "NEW-VIEW " + v + " re-proposes another block at committed "
           + c.sequence());
     }

@@ -240,6 +240,10 @@ public final class Cluster {
         h + ": certificate does not name block " + height);
     boolean honest = behavior[h.index] == Behavior.HONEST;
     if (honest) {
+      java.util.TreeSet<Integer> signers = new java.util.TreeSet<>();
+      cb.getCertificate().getSignaturesList().forEach(sig -> signers.add(sig.getValidator()));
+      check(signers.size() >= 2 * f + 1, h + ": block " + height + " committed with a certificate of "
+          + signers.size() + " signers");
       for (ParsedTx t : c.txs()) {
         check(submitted.containsKey(t.id()), h + ": committed a transaction nobody submitted");
         check(!h.txIds.contains(t.id()), h + ": committed transaction " + t.id().shortHex() + " twice");
