@@ -50,8 +50,10 @@ final class NormalCase {
       if (parent == null) {
         return;
       }
-      if (r.pool.availableCount() < r.config.blockTxMax() && r.config.proposeDelayTicks() > 0
-          && r.ticks - r.pool.oldestAvailableTick() < r.config.proposeDelayTicks()) {
+      // Batching (Nagle-like): while a block is in flight, wait up to proposeDelayTicks for a fuller
+      // block; with nothing in flight, waiting only adds latency, so propose at once.
+      if (last > r.committedHead.height() && r.pool.availableCount() < r.config.blockTxMax()
+          && r.config.proposeDelayTicks() > 0 && r.ticks - r.pool.oldestAvailableTick() < r.config.proposeDelayTicks()) {
         return;
       }
       List<ParsedTx> txs = r.pool.take(r.config.blockTxMax(), r.config.blockBytesMax());

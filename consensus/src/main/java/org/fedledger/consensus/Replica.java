@@ -91,6 +91,14 @@ public final class Replica {
   private ArrayList<Outbound> send = new ArrayList<>();
   private ArrayList<CommittedBlock> commits = new ArrayList<>();
   private ArrayList<Equivocation> evidence = new ArrayList<>();
+  /** Most transactions one FORWARD_REQUEST may carry (a driver may coalesce many clients' requests). */
+  public static final int FORWARD_TXS_MIN_CAP = 1024;
+
+  /** The most transactions a peer's FORWARD_REQUEST may carry under {@code config}: more is malformed. */
+  public static int forwardTxsMax(ReplicaConfig config) {
+    return Math.max(config.blockTxMax(), FORWARD_TXS_MIN_CAP);
+  }
+
   private final ArrayList<ParsedTx> forwardBuffer = new ArrayList<>();
 
   private Replica(ReplicaConfig config, ChainHead head, Hash stateRoot) {
@@ -298,7 +306,7 @@ public final class Replica {
   }
 
   private void onForward(int from, ForwardRequest fr) {
-    if (fr.getTransactionsCount() > config.blockTxMax()) {
+    if (fr.getTransactionsCount() > forwardTxsMax(config)) {
       drop(Drop.MALFORMED, from, fr.getTransactionsCount() + " forwarded transactions in one message");
       return;
     }
@@ -544,6 +552,11 @@ public final class Replica {
   /** Dropped inputs by reason (a copy). */
   public Map<Drop, Long> dropCounts() {
     return Collections.unmodifiableMap(new EnumMap<>(drops));
+  }
+
+  /** View changes this replica started, by cause (the sum is {@link #viewChangesStarted()}). */
+  public Map<ViewChangeCause, Long> viewChangeCauses() {
+    return viewChanges.causes();
   }
 
   /** View changes this replica started (timeouts and joins). */

@@ -21,7 +21,8 @@ import org.fedledger.ledger.crypto.KeyPair;
  * @param blockTxMax most transactions per proposed block (at most the chain's block_tx_max)
  * @param blockBytesMax most serialized bytes of transactions per proposed block (below the chain's)
  * @param proposeDelayTicks 0: propose as soon as requests are pending; d: wait up to d ticks to fill
- *     a block (only when fewer than blockTxMax requests are pending)
+ *     a block (only when fewer than blockTxMax requests are pending and a block is already in
+ *     flight: an idle leader proposes at once)
  * @param mempoolTxMax most pending client transactions kept (more are refused and counted)
  * @param transferBatchBlocks most blocks asked for in one state-transfer request
  */

@@ -46,6 +46,7 @@ final class ViewChanges {
   private long changeStartTick;
   private long viewChangesStarted;
   private long newViewsInstalled;
+  private final java.util.EnumMap<ViewChangeCause, Long> causes = new java.util.EnumMap<>(ViewChangeCause.class);
 
   private record Received(long view, ViewChangeBody body, ViewChange message) {}
 
@@ -58,6 +59,10 @@ final class ViewChanges {
 
   long viewChangesStarted() {
     return viewChangesStarted;
+  }
+
+  java.util.Map<ViewChangeCause, Long> causes() {
+    return java.util.Collections.unmodifiableMap(new java.util.EnumMap<>(causes));
   }
 
   long newViewsInstalled() {
@@ -77,14 +82,14 @@ final class ViewChanges {
       if (r.ticks - r.lastProgressTick >= r.timeoutTicks()) {
         LOG.info("replica {}: no progress in view {} for {} ticks, changing view", r.self, r.view, r.timeoutTicks());
         r.timeoutsInARow++;
-        start(r.view + 1);
+        start(r.view + 1, ViewChangeCause.PROGRESS_TIMEOUT);
       }
       return;
     }
     if (r.ticks - changeStartTick >= r.timeoutTicks() && votesAtLeast(r.view) >= r.quorum) {
       LOG.info("replica {}: no NEW-VIEW for view {} in {} ticks, moving on", r.self, r.view, r.timeoutTicks());
       r.timeoutsInARow++;
-      start(r.view + 1);
+      start(r.view + 1, ViewChangeCause.NEW_VIEW_TIMEOUT);
     }
   }
 
@@ -113,12 +118,13 @@ final class ViewChanges {
   }
 
   /** Starts the change to view {@code v} (§4.4): stop the normal case, send a signed VIEW-CHANGE. */
-  private void start(long v) {
+  private void start(long v, ViewChangeCause cause) {
     r.view = v;
     r.viewChanging = true;
     r.persistView();
     changeStartTick = r.ticks;
     viewChangesStarted++;
+    causes.merge(cause, 1L, Long::sum);
     for (Slot s : r.slots.values()) {
       s.pending = null;
     }
@@ -199,7 +205,7 @@ final class ViewChanges {
     ahead.add(views.get(views.size() - (r.f + 1)));
     long join = ahead.first();
     if (join > r.view) {
-      start(join);
+      start(join, ViewChangeCause.JOINED_F_PLUS_ONE);
     }
   }
 

@@ -119,13 +119,31 @@ class ReplicaTest {
   }
 
   @Test
+  void anIdleLeaderProposesALoneRequestAtOnceAndABusyOneWaitsToBatch() {
+    Replica leader = Replica.create(config(0).withPipeline(8, 8).withBlocks(10, 1 << 20, 5), GENESIS, ROOT0);
+    long t = NOW;
+    leader.step(new Input.Tick(t));
+    assertThat(sent(leader.step(new Input.Request(SIM.tx(4, 1))), ConsensusMessage.PayloadCase.PRE_PREPARE))
+        .as("nothing in flight: no reason to wait").hasSize(1);
+    assertThat(sent(leader.step(new Input.Request(SIM.tx(4, 2))), ConsensusMessage.PayloadCase.PRE_PREPARE))
+        .as("a block in flight: wait up to the propose delay for more").isEmpty();
+    int proposed = 0;
+    for (int k = 0; k < 5 && proposed == 0; k++) {
+      proposed = sent(leader.step(new Input.Tick(t += 10)), ConsensusMessage.PayloadCase.PRE_PREPARE).size();
+    }
+    assertThat(proposed).as("proposed once the delay passed").isEqualTo(1);
+  }
+
+  @Test
   void proposalsAreBoundedByTransactionCountAndBytes() {
+    // an idle leader proposes the first request at once; while that block is in flight it
+    // batches the next ones up to the limits (or until the propose delay passes)
     assertThat(proposalsFor7(3, 1 << 20)).extracting(pp -> pp.getBlock().getTransactionsCount())
-        .containsExactly(3, 3, 1);
+        .containsExactly(1, 3, 3);
     int size = SIM.tx(4, 1).envelope().getSerializedSize();
     int bytesMax = 2 * size + size / 2;
     List<PrePrepare> byBytes = proposalsFor7(3, bytesMax);
-    assertThat(byBytes).extracting(pp -> pp.getBlock().getTransactionsCount()).containsExactly(2, 2, 2, 1);
+    assertThat(byBytes).extracting(pp -> pp.getBlock().getTransactionsCount()).containsExactly(1, 2, 2, 2);
     for (PrePrepare pp : byBytes) {
       assertThat(pp.getBlock().getTransactionsList().stream().mapToInt(e -> e.getSerializedSize()).sum())
           .isLessThanOrEqualTo(bytesMax);

@@ -101,5 +101,28 @@ class ViewChangeTest {
     r[0].step(new Input.Receive(2, vcs.get(1))); // f+1 = 2 validators want view 1
     assertThat(r[0].isViewChanging()).isTrue();
     assertThat(r[0].view()).isEqualTo(1);
+    assertThat(r[0].viewChangeCauses()).containsExactly(java.util.Map.entry(ViewChangeCause.JOINED_F_PLUS_ONE, 1L));
+  }
+
+  @Test
+  void eachViewChangeIsCountedByItsCause() {
+    Replica[] r = replicas();
+    timeOut(r);
+    for (int i = 1; i <= 3; i++) {
+      assertThat(r[i].viewChangeCauses()).as("replica " + i)
+          .containsExactly(java.util.Map.entry(ViewChangeCause.PROGRESS_TIMEOUT, 1L));
+    }
+    // replica 3 has 2f+1 view changes for view 1 (its own, 1's and 2's) but no NEW-VIEW comes: it moves on
+    List<ConsensusMessage> vcs = timeOut(replicas()); // fresh VIEW-CHANGEs from an identical run
+    r[3].step(new Input.Receive(1, vcs.get(0)));
+    r[3].step(new Input.Receive(2, vcs.get(1)));
+    long t = ReplicaTest.NOW + 10_000;
+    for (int k = 0; k < 200 && r[3].view() == 1; k++) {
+      r[3].step(new Input.Tick(t += 10));
+    }
+    assertThat(r[3].view()).isEqualTo(2);
+    assertThat(r[3].viewChangeCauses()).containsEntry(ViewChangeCause.PROGRESS_TIMEOUT, 1L)
+        .containsEntry(ViewChangeCause.NEW_VIEW_TIMEOUT, 1L);
+    assertThat(r[3].viewChangesStarted()).isEqualTo(2);
   }
 }

@@ -66,7 +66,7 @@ public class CommitRate {
   public int presigned;
 
   /**
-   * The validators' vote durability ({@code Validator.SYNC_VOTES_PROPERTY}): {@code true}
+   * The validators' vote durability (node config key {@code data.sync_votes}): {@code true}
    * fsyncs the consensus log before a vote leaves (survives a power loss), {@code false}
    * writes it to RocksDB's WAL without fsync (survives kill -9, not a power loss).
    */
@@ -104,9 +104,8 @@ public class CommitRate {
   /** Starts the cluster, runs the workload's set-up transactions and starts the feeder. */
   @Setup(Level.Trial)
   public void setup() {
-    System.setProperty(org.fedledger.node.exec.Validator.SYNC_VOTES_PROPERTY, Boolean.toString(syncVotes));
     ChainParameters params = ChainParameters.newBuilder().setBlockTxMax(load == Load.ONE_TX ? 1 : 500).build();
-    cluster = LocalCluster.start(params, ADMINS, Map.of());
+    cluster = LocalCluster.start(params, ADMINS, Map.of("data.sync_votes", Boolean.toString(syncVotes)));
     List<org.fedledger.ledger.store.LedgerStore> stores = new ArrayList<>();
     for (int i = 0; i < LocalCluster.VALIDATORS; i++) {
       stores.add(cluster.validator(i).store());
@@ -163,7 +162,6 @@ public class CommitRate {
   /** Checks the receipts of the blocks taken, stops the feeder and the cluster. */
   @TearDown(Level.Trial)
   public void tearDown() {
-    System.clearProperty(org.fedledger.node.exec.Validator.SYNC_VOTES_PROPERTY); // read at start only
     try {
       if (feeder != null) {
         feeder.close();

@@ -71,7 +71,7 @@ public class ConsensusLatency {
   public int presigned;
 
   /**
-   * The validators' vote durability ({@code Validator.SYNC_VOTES_PROPERTY}): {@code true}
+   * The validators' vote durability (node config key {@code data.sync_votes}): {@code true}
    * fsyncs the consensus log before a vote leaves (survives a power loss), {@code false}
    * writes it to RocksDB's WAL without fsync (survives kill -9, not a power loss).
    */
@@ -90,9 +90,9 @@ public class ConsensusLatency {
   /** Starts the cluster and, when saturated, the background feeder. */
   @Setup(Level.Trial)
   public void setup() {
-    System.setProperty(org.fedledger.node.exec.Validator.SYNC_VOTES_PROPERTY, Boolean.toString(syncVotes));
     cluster = LocalCluster.start(ChainParameters.getDefaultInstance(), CommitRate.ADMINS,
-        Map.of("consensus.propose_delay_ticks", Integer.toString(proposeDelayTicks)));
+        Map.of("consensus.propose_delay_ticks", Integer.toString(proposeDelayTicks),
+            "data.sync_votes", Boolean.toString(syncVotes)));
     List<LedgerStore> stores = new ArrayList<>();
     for (int i = 0; i < LocalCluster.VALIDATORS; i++) {
       stores.add(cluster.validator(i).store());
@@ -149,7 +149,6 @@ public class ConsensusLatency {
   /** Checks the receipts of the blocks committed during the trial and stops everything. */
   @TearDown(Level.Trial)
   public void tearDown() {
-    System.clearProperty(org.fedledger.node.exec.Validator.SYNC_VOTES_PROPERTY); // read at start only
     try {
       if (feeder != null) {
         feeder.close();

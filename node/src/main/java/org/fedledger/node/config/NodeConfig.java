@@ -21,10 +21,11 @@ public record NodeConfig(Path source, Files files, Listen listen, Consensus cons
       Path genesisFile, // key genesis.file, default genesis.json
       Path keyFile,     // key key.file, default validator.key
       Path dataDir,     // key data.dir, default data
-      boolean syncCommits) { // key data.sync_commits, default false: group commit (fsync the consensus log only)
+      boolean syncCommits, // key data.sync_commits, default false: group commit (fsync the consensus log only)
+      boolean syncVotes) { // key data.sync_votes, default true: fsync votes before they leave (false: survive kill -9, not power loss)
     /** Defaults for a config file in {@code dir}. */
     public static Files defaults(Path dir) {
-      return new Files(dir.resolve("genesis.json"), dir.resolve("validator.key"), dir.resolve("data"), false);
+      return new Files(dir.resolve("genesis.json"), dir.resolve("validator.key"), dir.resolve("data"), false, true);
     }
   }
 

@@ -24,7 +24,8 @@ import java.util.TreeSet;
  * genesis.file = genesis.json            # the chain's genesis (JSON)
  * key.file = validator.key               # this validator's Ed25519 key (ledger KeyFile)
  * data.dir = data                        # RocksDB directory (created if missing)
- * data.sync_commits = false              # fsync every committed block (votes are always fsynced)
+ * data.sync_commits = false              # fsync every committed block (else group commit; the votes cover it)
+ * data.sync_votes = true                 # fsync votes before they leave; false: they survive kill -9, not a power loss
  * peer.listen =                          # bind address for peers; empty: genesis peer_address
  * rpc.listen =                           # gRPC bind address; empty: genesis rpc_address
  * metrics.listen = 127.0.0.1:9100        # Prometheus endpoint; empty: none
@@ -46,7 +47,7 @@ import java.util.TreeSet;
 public final class NodeConfigFile {
   /** Every key this version knows. */
   public static final Set<String> KEYS = Set.of(
-      "genesis.file", "key.file", "data.dir", "data.sync_commits",
+      "genesis.file", "key.file", "data.dir", "data.sync_commits", "data.sync_votes",
       "peer.listen", "rpc.listen", "metrics.listen",
       "consensus.tick_millis", "consensus.checkpoint_interval_blocks", "consensus.window_blocks",
       "consensus.view_change_timeout_ticks", "consensus.view_change_timeout_ticks_max",
@@ -93,7 +94,8 @@ public final class NodeConfigFile {
     NodeConfig.Files fd = NodeConfig.Files.defaults(dir);
     NodeConfig.Files files = new NodeConfig.Files(
         v.path("genesis.file", fd.genesisFile()), v.path("key.file", fd.keyFile()),
-        v.path("data.dir", fd.dataDir()), v.bool("data.sync_commits", fd.syncCommits()));
+        v.path("data.dir", fd.dataDir()), v.bool("data.sync_commits", fd.syncCommits()),
+        v.bool("data.sync_votes", fd.syncVotes()));
     NodeConfig.Listen ld = NodeConfig.Listen.defaults();
     NodeConfig.Listen listen = new NodeConfig.Listen(v.string("peer.listen", ld.peerListen()),
         v.string("rpc.listen", ld.rpcListen()), v.string("metrics.listen", ld.metricsListen()));

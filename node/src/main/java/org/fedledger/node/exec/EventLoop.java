@@ -14,6 +14,7 @@ import org.fedledger.consensus.Drop;
 import org.fedledger.consensus.Input;
 import org.fedledger.consensus.Ready;
 import org.fedledger.consensus.Replica;
+import org.fedledger.consensus.ViewChangeCause;
 import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.exec.ParsedTx;
 import org.fedledger.ledger.store.Durability;
@@ -73,6 +74,7 @@ final class EventLoop implements Runnable {
   private final AtomicBoolean tickQueued = new AtomicBoolean();
   private final ArrayDeque<Input> followUps = new ArrayDeque<>();
   private final EnumMap<Drop, Long> dropsSeen = new EnumMap<>(Drop.class);
+  private final EnumMap<ViewChangeCause, Long> causesSeen = new EnumMap<>(ViewChangeCause.class);
   private volatile boolean running = true;
   private volatile StatusView status;
   private volatile Throwable failure;
@@ -82,8 +84,8 @@ final class EventLoop implements Runnable {
 
   /**
    * @param votes how durable the consensus-log writes are before messages leave (see the class doc)
-   * @param forwardTxsMax most transactions in one coalesced ForwardRequest (the chain's block_tx_max:
-   *     replicas refuse larger ones)
+   * @param forwardTxsMax most transactions in one coalesced ForwardRequest (at most
+   *     {@link Replica#forwardTxsMax}: replicas refuse larger ones)
    * @param forwardBytesMax most envelope bytes in one coalesced ForwardRequest
    */
   EventLoop(int self, Replica replica, LedgerStore store, BlockCommitter committer, PeerTransport transport,
@@ -370,11 +372,10 @@ final class EventLoop implements Runnable {
     long view = replica.view();
     boolean changing = replica.isViewChanging();
     if (changing && (!changingBefore || view != viewBefore)) {
-      metrics.viewChanges.labelValues("started").inc();
       LOG.info("view change: replica {} asks for view {} (leader of view {} made no progress)", self, view,
           viewBefore);
     } else if (!changing && (changingBefore || view != viewBefore)) {
-      metrics.viewChanges.labelValues("installed").inc();
+      metrics.newViewsInstalled.inc();
       LOG.info("view change: now in view {}, leader {}", view, replica.leader());
     }
   }
@@ -401,6 +402,13 @@ final class EventLoop implements Runnable {
     metrics.mempoolSize.set(pending.size());
     if (syncTarget <= head.height()) {
       metrics.syncTargetHeight.set(0);
+    }
+    for (Map.Entry<ViewChangeCause, Long> c : replica.viewChangeCauses().entrySet()) {
+      long before = causesSeen.getOrDefault(c.getKey(), 0L);
+      if (c.getValue() > before) {
+        metrics.viewChanges.labelValues(c.getKey().label()).inc(c.getValue() - before);
+        causesSeen.put(c.getKey(), c.getValue());
+      }
     }
     for (Map.Entry<Drop, Long> d : replica.dropCounts().entrySet()) {
       long before = dropsSeen.getOrDefault(d.getKey(), 0L);

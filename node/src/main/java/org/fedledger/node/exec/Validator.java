@@ -93,13 +93,13 @@ public final class Validator implements AutoCloseable {
               config.limits().peerBufferBytesMax()))
           .listenAddress(new InetSocketAddress(peerListen.host(), peerListen.port()))
           .build();
-      Durability votes = voteDurability();
+      Durability votes = config.files().syncVotes() ? Durability.SYNC : Durability.GROUP;
       this.loop = new EventLoop(self, replica, store, new BlockCommitter(chain, store, durability),
-          transport, feed, metrics, pending, config.limits().inputQueueMax(), votes, chain.blockTxMax(),
+          transport, feed, metrics, pending, config.limits().inputQueueMax(), votes, Math.max(chain.blockTxMax(), Replica.FORWARD_TXS_MIN_CAP),
           chain.blockBytesMax() / 2);
       if (votes != Durability.SYNC) {
-        LOG.warn("validator {}: votes are written without fsync ({}=false): they survive a process crash, "
-            + "not a power loss", self, SYNC_VOTES_PROPERTY);
+        LOG.warn("validator {}: votes are written without fsync (data.sync_votes = false in {}): they survive a "
+            + "process crash, not a power loss", self, config.source());
       }
       this.loopThread = new Thread(loop, "fedledger-loop-" + self);
       this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "fedledger-tick-" + self));
@@ -127,27 +127,6 @@ public final class Validator implements AutoCloseable {
         self, me.getId(), store.head().orElseThrow().height(), loop.status().view(), peerListen, rpcListen,
         config.listen().metricsListen().isEmpty() ? "(off)" : config.listen().metricsListen(),
         config.files().dataDir());
-  }
-
-  /**
-   * The system property choosing how durable a replica's votes are before they leave:
-   * {@code true} (default) fsyncs the consensus log before sending (a vote survives a power
-   * loss); {@code false} writes it to RocksDB's write-ahead log without fsync (it survives a
-   * process crash or kill -9, not an operating-system crash or power loss; about 3 fsyncs
-   * fewer on each block's critical path). See {@code EventLoop}.
-   */
-  public static final String SYNC_VOTES_PROPERTY = "fedledger.sync_votes";
-
-  static Durability voteDurability() {
-    String v = System.getProperty(SYNC_VOTES_PROPERTY, "true").trim();
-    if (v.equalsIgnoreCase("true")) {
-      return Durability.SYNC;
-    }
-    if (v.equalsIgnoreCase("false")) {
-      return Durability.GROUP;
-    }
-    throw new IllegalArgumentException("system property " + SYNC_VOTES_PROPERTY + " must be true or false, got '"
-        + v + "'");
   }
 
   /**

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import org.fedledger.consensus.Drop;
+import org.fedledger.consensus.ViewChangeCause;
 import org.fedledger.node.net.CloseReason;
 
 /**
@@ -18,8 +19,6 @@ import org.fedledger.node.net.CloseReason;
  * event loop updates them, the HTTP server reads them.
  */
 public final class NodeMetrics implements AutoCloseable {
-  /** Label values of {@link #viewChanges}: a view change this node started, and a NEW-VIEW it installed. */
-  static final List<String> VIEW_CHANGE_KINDS = List.of("started", "installed");
   /**
    * Drop reasons of {@link #messagesDropped} counted by the node itself, beside the replica's
    * {@link Drop}s: an undecodable peer message, a full input queue, input while stopping.
@@ -50,9 +49,15 @@ public final class NodeMetrics implements AutoCloseable {
       .classicOnly()
       .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
       .register(registry);
-  /** View changes, by reason. */
+  /** View changes this node started, by cause ({@link ViewChangeCause#label()}). */
   public final Counter viewChanges = Counter.builder().name("fedledger_view_changes")
-      .help("View changes this node took part in, by reason").labelNames("reason").register(registry);
+      .help("View changes this node started, by cause: progress_timeout (outstanding work, no progress), "
+          + "new_view_timeout (no NEW-VIEW in time), joined_f_plus_one (f+1 others asked for a higher view)")
+      .labelNames("reason").register(registry);
+  /** NEW-VIEWs installed. */
+  public final Counter newViewsInstalled = Counter.builder().name("fedledger_new_views_installed")
+      .help("NEW-VIEW messages this node checked and installed (views it entered after a view change)")
+      .register(registry);
   /** Connected peers. */
   public final Gauge peersConnected = Gauge.builder().name("fedledger_peers_connected")
       .help("Validators this node has an authenticated connection to").register(registry);
@@ -80,8 +85,8 @@ public final class NodeMetrics implements AutoCloseable {
    * the start (a rate over a series that appears late misses its first increments).
    */
   public NodeMetrics() {
-    for (String kind : VIEW_CHANGE_KINDS) {
-      viewChanges.labelValues(kind);
+    for (ViewChangeCause cause : ViewChangeCause.values()) {
+      viewChanges.labelValues(cause.label());
     }
     for (Drop d : Drop.values()) {
       messagesDropped.labelValues(d.name().toLowerCase(Locale.ROOT));

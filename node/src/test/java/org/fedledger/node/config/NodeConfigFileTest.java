@@ -62,6 +62,16 @@ class NodeConfigFileTest {
   }
 
   @Test
+  void voteDurabilityDefaultsToFsyncAndIsStrict() throws Exception {
+    assertThat(NodeConfigFile.load(write("\n"), Map.of()).files().syncVotes()).isTrue();
+    assertThat(NodeConfigFile.load(write("data.sync_votes = false\n"), Map.of()).files().syncVotes()).isFalse();
+    Path p = write("data.sync_votes = ture\n");
+    assertThatThrownBy(() -> NodeConfigFile.load(p, Map.of()))
+        .hasMessageContaining("data.sync_votes")
+        .hasMessageContaining(p.toString());
+  }
+
+  @Test
   void missingFileSaysSo() {
     Path p = dir.resolve("absent.properties");
     assertThatThrownBy(() -> NodeConfigFile.load(p, Map.of()))

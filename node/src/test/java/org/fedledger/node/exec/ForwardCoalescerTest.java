@@ -84,23 +84,4 @@ class ForwardCoalescerTest {
     assertThatThrownBy(() -> new EventLoop.ForwardCoalescer(0, 1, m -> { }))
         .isInstanceOf(IllegalArgumentException.class);
   }
-
-  @Test
-  void voteDurabilityPropertyIsStrict() {
-    String before = System.getProperty(Validator.SYNC_VOTES_PROPERTY);
-    try {
-      System.clearProperty(Validator.SYNC_VOTES_PROPERTY);
-      assertThat(Validator.voteDurability()).isEqualTo(org.fedledger.ledger.store.Durability.SYNC);
-      System.setProperty(Validator.SYNC_VOTES_PROPERTY, "false");
-      assertThat(Validator.voteDurability()).isEqualTo(org.fedledger.ledger.store.Durability.GROUP);
-      System.setProperty(Validator.SYNC_VOTES_PROPERTY, "ture");
-      assertThatThrownBy(Validator::voteDurability).hasMessageContaining(Validator.SYNC_VOTES_PROPERTY);
-    } finally {
-      if (before == null) {
-        System.clearProperty(Validator.SYNC_VOTES_PROPERTY);
-      } else {
-        System.setProperty(Validator.SYNC_VOTES_PROPERTY, before);
-      }
-    }
-  }
 }
