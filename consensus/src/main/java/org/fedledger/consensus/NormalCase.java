@@ -247,7 +247,8 @@ final class NormalCase {
       r.count(Drop.DUPLICATE);
       return;
     }
-    if (shouldVerifyCommit(from, c.getSequence())
+    boolean verify = shouldVerifyCommit(from, c.getSequence());
+    if (verify
         && !r.statements.verify(from, r.statements.commit(c.getView(), c.getSequence(), c.getBlockHash()), c.getSignature())) {
       r.suspects[from] = true;
       r.drop(Drop.BAD_SIGNATURE, from, "commit " + c.getSequence() + " (validator " + from + " is now verified always)");
@@ -255,6 +256,7 @@ final class NormalCase {
     }
     slot.commitHashes[from] = Hash.of(c.getBlockHash());
     slot.commitSignatures[from] = c.getSignature();
+    slot.commitVerified[from] = verify;
     maybeCommitted(slot);
   }
 
@@ -343,6 +345,7 @@ final class NormalCase {
     s.commitSent = true;
     s.commitHashes[r.self] = s.hash;
     s.commitSignatures[r.self] = sig;
+    s.commitVerified[r.self] = true;
     r.broadcast(commitMessage(s));
     maybeCommitted(s);
   }
@@ -360,11 +363,36 @@ final class NormalCase {
       return;
     }
     // The certificate is built now, from this view's votes: if a lower block is still missing, a
-    // view change may clear the votes before this block is handed over.
+    // view change may clear the votes before this block is handed over. It must convince peers
+    // (state transfer) and outsiders, so it holds 2f+1 signatures that verified: those sampled on
+    // receipt are checked now (soak seed 217276: two junk signers spoiled a certificate, and the
+    // replicas that fetched the block refused it forever).
+    int valid = 0;
+    for (int i = 0; i < r.n && valid < r.quorum; i++) {
+      if (!slot.hash.equals(slot.commitHashes[i])) {
+        continue;
+      }
+      if (!slot.commitVerified[i]) {
+        if (!r.statements.verify(i, r.statements.commit(slot.voteView, slot.sequence, slot.hash.bytes()),
+            slot.commitSignatures[i])) {
+          r.suspects[i] = true;
+          r.drop(Drop.BAD_SIGNATURE, i, "commit " + slot.sequence + " in a certificate (validator " + i
+              + " is now verified always)");
+          slot.commitHashes[i] = null;
+          slot.commitSignatures[i] = null;
+          continue;
+        }
+        slot.commitVerified[i] = true;
+      }
+      valid++;
+    }
+    if (valid < r.quorum) {
+      return; // a junk signature was caught: wait for more COMMITs
+    }
     CommitCertificate.Builder cert = CommitCertificate.newBuilder().setView(slot.voteView).setHeight(slot.sequence)
         .setBlockHash(slot.hash.bytes());
-    for (int i = 0; i < r.n; i++) {
-      if (slot.hash.equals(slot.commitHashes[i])) {
+    for (int i = 0; i < r.n && cert.getSignaturesCount() < r.quorum; i++) {
+      if (slot.hash.equals(slot.commitHashes[i]) && slot.commitVerified[i]) {
         cert.addSignatures(ValidatorSignature.newBuilder().setValidator(i).setSignature(slot.commitSignatures[i]));
       }
     }

@@ -40,6 +40,8 @@ final class Slot {
   final Hash[] prepares;
   final Hash[] commitHashes;
   final ByteString[] commitSignatures;
+  /** Which commit signatures were verified (on receipt, or when the certificate was built). */
+  final boolean[] commitVerified;
   boolean preparedNow;
   boolean commitSent;
 
@@ -64,6 +66,7 @@ final class Slot {
     this.prepares = new Hash[n];
     this.commitHashes = new Hash[n];
     this.commitSignatures = new ByteString[n];
+    this.commitVerified = new boolean[n];
   }
 
   boolean hasPrePrepare(long view) {
@@ -77,6 +80,7 @@ final class Slot {
       Arrays.fill(prepares, null);
       Arrays.fill(commitHashes, null);
       Arrays.fill(commitSignatures, null);
+      Arrays.fill(commitVerified, false);
       preparedNow = false;
       commitSent = false;
     }
