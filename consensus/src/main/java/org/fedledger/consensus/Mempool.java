@@ -87,6 +87,10 @@ final class Mempool {
     Iterator<Pending> it = available.values().iterator();
     while (it.hasNext() && out.size() < countMax) {
       Pending p = it.next();
+      if (isCommitted(p.tx().id())) {
+        it.remove(); // committed since it was pooled: proposing it would be refused as a replay
+        continue;
+      }
       if (bytes + p.bytes() > bytesMax) {
         if (out.isEmpty()) {
           continue; // larger than any block we build: leave it for a bigger limit (counted by the caller)
@@ -109,7 +113,10 @@ final class Mempool {
   void markInFlight(List<ParsedTx> txs, long tick) {
     for (ParsedTx t : txs) {
       Pending p = available.remove(t.id());
-      if (p == null && !inFlight.containsKey(t.id()) && !committed.containsKey(t.id())) {
+      if (isCommitted(t.id())) {
+        continue; // a committed block re-proposed (or re-accepted): nothing of it is pending
+      }
+      if (p == null && !inFlight.containsKey(t.id())) {
         p = new Pending(t, tick, t.envelope().getSerializedSize());
       }
       if (p != null) {

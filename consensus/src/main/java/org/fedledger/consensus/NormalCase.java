@@ -357,24 +357,31 @@ final class NormalCase {
     if (slot.count(slot.commitHashes, slot.hash, -1) < r.quorum) {
       return;
     }
+    // The certificate is built now, from this view's votes: if a lower block is still missing, a
+    // view change may clear the votes before this block is handed over.
+    CommitCertificate.Builder cert = CommitCertificate.newBuilder().setView(slot.voteView).setHeight(slot.sequence)
+        .setBlockHash(slot.hash.bytes());
+    for (int i = 0; i < r.n; i++) {
+      if (slot.hash.equals(slot.commitHashes[i])) {
+        cert.addSignatures(ValidatorSignature.newBuilder().setValidator(i).setSignature(slot.commitSignatures[i]));
+      }
+    }
     slot.committed = true;
+    slot.certified = CertifiedBlock.newBuilder().setBlock(slot.block).setCertificate(cert).build();
     drainCommitted();
   }
 
   private void drainCommitted() {
     while (true) {
       Slot s = r.slots.get(r.committedHead.height() + 1);
-      if (s == null || !s.committed || !s.hasPrePrepare(s.ppView)) {
+      if (s == null || s.certified == null) {
         return;
       }
-      CommitCertificate.Builder cert = CommitCertificate.newBuilder().setView(r.view).setHeight(s.sequence)
-          .setBlockHash(s.hash.bytes());
-      for (int i = 0; i < r.n; i++) {
-        if (s.hash.equals(s.commitHashes[i])) {
-          cert.addSignatures(ValidatorSignature.newBuilder().setValidator(i).setSignature(s.commitSignatures[i]));
-        }
-      }
-      r.emit(CertifiedBlock.newBuilder().setBlock(s.block).setCertificate(cert).build(), s.txs, s.asHead());
+      BlockHeader h = ProposalCheck.header(s.certified.getBlock());
+      Hash hash = Blocks.hash(s.certified.getBlock());
+      List<ParsedTx> txs = hash.equals(s.hash) ? s.txs : r.proposals.parseTxs(s.certified.getBlock(), false, r.pool::get);
+      Invariants.check(h != null && txs != null, "a committed block must parse");
+      r.emit(s.certified, txs, new ChainHead(h.getHeight(), hash, h.getTimestampMillis()));
     }
   }
 

@@ -561,6 +561,21 @@ public final class Replica {
     return transfer.blocksFetched();
   }
 
+  /** State transfers that fetched blocks and then caught up with every peer. */
+  public long transfersCompleted() {
+    return transfer.transfersCompleted();
+  }
+
+  /** Of {@link #transfersCompleted()}: those that went on after a serving peer stopped answering. */
+  public long transfersCompletedAfterPeerLoss() {
+    return transfer.completedAfterPeerLoss();
+  }
+
+  /** The current view-change timeout in ticks (back-off included). */
+  public long viewChangeTimeoutTicks() {
+    return timeoutTicks();
+  }
+
   /** The peer this replica is fetching blocks from, or -1 when it is not transferring state. */
   public int transferPeer() {
     return transfer.peer();

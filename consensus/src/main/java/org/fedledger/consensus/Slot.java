@@ -49,6 +49,11 @@ final class Slot {
   Block preparedBlock;
 
   boolean committed;
+  /**
+   * The block with its commit certificate, frozen when 2f+1 matching COMMITs arrived (the votes
+   * are cleared when the view moves, and the block may wait for a lower one to commit first).
+   */
+  org.fedledger.proto.CertifiedBlock certified;
 
   /** Set Q: every block pre-prepared here, with the highest view it was pre-prepared in (bounded). */
   final TreeMap<Hash, Long> prePrepared = new TreeMap<>();

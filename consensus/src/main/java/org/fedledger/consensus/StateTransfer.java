@@ -39,6 +39,13 @@ final class StateTransfer {
   private long requests;
   private long behindSinceTick = -1;
   private long behindAtHeight = -1;
+  /** A transfer is under way: requested and not yet caught up. */
+  private boolean inTransfer;
+  private long fetchedThisTransfer;
+  private boolean peerLostThisTransfer;
+  private long transfersCompleted;
+  private long completedAfterPeerLoss;
+  private long peerTimeouts;
 
   StateTransfer(Replica r) {
     this.r = r;
@@ -51,6 +58,21 @@ final class StateTransfer {
 
   long requests() {
     return requests;
+  }
+
+  /** Transfers that fetched at least one block and then caught up with every peer's claim. */
+  long transfersCompleted() {
+    return transfersCompleted;
+  }
+
+  /** Of {@link #transfersCompleted()}: those during which a serving peer stopped answering. */
+  long completedAfterPeerLoss() {
+    return completedAfterPeerLoss;
+  }
+
+  /** Requests that went unanswered until their deadline (the peer crashed, lagged or lied). */
+  long peerTimeouts() {
+    return peerTimeouts;
   }
 
   /** Peer {@code from} (or -1: a certificate) says the chain reaches at least {@code height}. */
@@ -76,10 +98,29 @@ final class StateTransfer {
   void onTick() {
     if (peer >= 0 && r.ticks >= deadlineTick) {
       peer = -1; // no answer: try another peer
+      peerTimeouts++;
+      peerLostThisTransfer = inTransfer;
     }
-    if (peer < 0 && behind()) {
-      request();
+    if (peer < 0) {
+      if (behind()) {
+        request();
+      } else {
+        finish();
+      }
     }
+  }
+
+  /** Not behind any more: a transfer under way (if it fetched anything) has completed. */
+  private void finish() {
+    if (inTransfer && fetchedThisTransfer > 0) {
+      transfersCompleted++;
+      if (peerLostThisTransfer) {
+        completedAfterPeerLoss++;
+      }
+    }
+    inTransfer = false;
+    fetchedThisTransfer = 0;
+    peerLostThisTransfer = false;
   }
 
   private long head() {
@@ -128,6 +169,7 @@ final class StateTransfer {
     peer = chosen;
     deadlineTick = r.ticks + 2L * r.config.retransmitTicks();
     requests++;
+    inTransfer = true;
     r.sendTo(chosen, ConsensusMessage.newBuilder().setBlockRequest(BlockRequest.newBuilder()
         .setFromHeight(head + 1).setCountMax(r.config.transferBatchBlocks())).build());
   }
@@ -172,6 +214,8 @@ final class StateTransfer {
     }
     if (behind()) {
       request();
+    } else {
+      finish();
     }
   }
 
@@ -235,6 +279,7 @@ final class StateTransfer {
       reconcileSlot(h, b, txs.get(i));
       r.emit(b, txs.get(i), h);
       blocksFetched++;
+      fetchedThisTransfer++;
     }
     r.afterTransfer();
     return true;

@@ -327,7 +327,7 @@ final class ViewChanges {
 
   private void reProposed(long v, NewViewDecision.Chosen c) {
     Slot s = r.slot(c.sequence());
-    if (c.sequence() <= r.committedHead.height() && s.committed && s.hash != null) {
+    if (s.committed && s.hash != null) {
       Invariants.check(s.hash.equals(c.hash()), "NEW-VIEW " + v + " re-proposes another block at committed "
           + c.sequence());
     }
@@ -338,8 +338,9 @@ final class ViewChanges {
     s.accept(v, c.block(), h, c.hash(), txs, null);
     if (c.sequence() <= r.committedHead.height()) {
       s.committed = true;
+    } else {
+      r.pool.markInFlight(txs, r.ticks);
     }
-    r.pool.markInFlight(txs, r.ticks);
     r.persistSlot(s);
     if (r.self != r.leader(v)) {
       s.prepares[r.self] = c.hash();

@@ -101,6 +101,37 @@ class ReplicaTest {
     assertThat(proposals).isEqualTo(3); // W = 3, one transaction per block
   }
 
+  /** The leader's proposals (by sequence; it re-sends them while stalled) for 7 transactions under the limits. */
+  private static List<PrePrepare> proposalsFor7(int txMax, int bytesMax) {
+    Replica leader = Replica.create(config(0).withPipeline(8, 8).withBlocks(txMax, bytesMax, 5), GENESIS, ROOT0);
+    TreeMap<Long, PrePrepare> pps = new TreeMap<>();
+    long t = NOW;
+    leader.step(new Input.Tick(t));
+    for (int k = 1; k <= 7; k++) {
+      sent(leader.step(new Input.Request(SIM.tx(4, k))), ConsensusMessage.PayloadCase.PRE_PREPARE)
+          .forEach(m -> pps.put(m.getPrePrepare().getSequence(), m.getPrePrepare()));
+    }
+    for (int k = 0; k < 10; k++) {
+      sent(leader.step(new Input.Tick(t += 10)), ConsensusMessage.PayloadCase.PRE_PREPARE)
+          .forEach(m -> pps.put(m.getPrePrepare().getSequence(), m.getPrePrepare()));
+    }
+    return new ArrayList<>(pps.values());
+  }
+
+  @Test
+  void proposalsAreBoundedByTransactionCountAndBytes() {
+    assertThat(proposalsFor7(3, 1 << 20)).extracting(pp -> pp.getBlock().getTransactionsCount())
+        .containsExactly(3, 3, 1);
+    int size = SIM.tx(4, 1).envelope().getSerializedSize();
+    int bytesMax = 2 * size + size / 2;
+    List<PrePrepare> byBytes = proposalsFor7(3, bytesMax);
+    assertThat(byBytes).extracting(pp -> pp.getBlock().getTransactionsCount()).containsExactly(2, 2, 2, 1);
+    for (PrePrepare pp : byBytes) {
+      assertThat(pp.getBlock().getTransactionsList().stream().mapToInt(e -> e.getSerializedSize()).sum())
+          .isLessThanOrEqualTo(bytesMax);
+    }
+  }
+
   @Test
   void checkpointsBecomeStableAndTheLogIsCollected() {
     Bus bus = new Bus(4);

@@ -183,9 +183,19 @@ public final class Cluster {
           throw fail("replica " + host.index + " threw on " + describe((Input) w[1]) + ": " + bug, bug);
         }
         handle(host, r);
+        if (host.up()) {
+          checkHead(host);
+        }
       }
       work.poll();
     }
+  }
+
+  /** After every step: the replica's committed head is exactly what its host executed and stored. */
+  private void checkHead(SimHost h) {
+    var head = h.replica.committedHead();
+    check(head.height() == h.head.height() && head.hash().equals(h.head.hash()),
+        h + ": replica's committed head " + head.height() + " is not the stored head " + h.head.height());
   }
 
   private static String describe(Input in) {
@@ -230,6 +240,10 @@ public final class Cluster {
         h + ": certificate does not name block " + height);
     boolean honest = behavior[h.index] == Behavior.HONEST;
     if (honest) {
+      java.util.TreeSet<Integer> signers = new java.util.TreeSet<>();
+      cb.getCertificate().getSignaturesList().forEach(sig -> signers.add(sig.getValidator()));
+      check(signers.size() >= 2 * f + 1, h + ": block " + height + " committed with a certificate of "
+          + signers.size() + " signers");
       for (ParsedTx t : c.txs()) {
         check(submitted.containsKey(t.id()), h + ": committed a transaction nobody submitted");
         check(!h.txIds.contains(t.id()), h + ": committed transaction " + t.id().shortHex() + " twice");
@@ -301,6 +315,11 @@ public final class Cluster {
   /** Reconnects everyone. */
   public void heal() {
     net.heal();
+  }
+
+  /** Holds back every message matching {@code what} (null: none), as an adversarial scheduler may. */
+  public void censor(java.util.function.Predicate<ConsensusMessage> what) {
+    net.censor = what;
   }
 
   /** Sets what the network does to messages. */
@@ -391,8 +410,7 @@ public final class Cluster {
 
   /** The one-line command that replays this run. */
   public String replayCommand() {
-    return "mvn -B -ntp -pl consensus -am test -Dtest=SeedsTest#replay -Dsim.seed=" + seed
-        + " -Dsurefire.failIfNoSpecifiedTests=false";
+    return SeedsTest.replayCommand(seed);
   }
 
   void check(boolean ok, String what) {

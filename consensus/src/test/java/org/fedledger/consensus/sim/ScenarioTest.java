@@ -166,6 +166,72 @@ class ScenarioTest {
     }
   }
 
+  /**
+   * A view-change storm: NEW-VIEWs are held back, so views pile up. Each replica's timer doubles
+   * per timeout up to its cap (320 ticks here) and no further, so views advance about once per
+   * cap, not once per base timeout; once a NEW-VIEW gets through and a block commits, the timer
+   * is back at its base (20 ticks).
+   */
+  @Test
+  void theViewChangeTimerBacksOffToItsCapInAStormAndResetsAfterProgress() {
+    Cluster cluster = Cluster.of(4, 12); // timers 20..320 ticks
+    cluster.isolate(0);
+    cluster.censor(m -> m.hasNewView());
+    cluster.submit(1);
+    long maxTimeout = 0;
+    int stormTicks = 4000;
+    for (int t = 0; t < stormTicks; t++) {
+      cluster.tick(1);
+      for (int i = 1; i < 4; i++) {
+        maxTimeout = Math.max(maxTimeout, cluster.replica(i).viewChangeTimeoutTicks());
+      }
+    }
+    assertThat(maxTimeout).as("the back-off reached its cap and stayed there").isEqualTo(320);
+    long views = cluster.view();
+    // 20 + 40 + 80 + 160 ticks to reach the cap, then one view per 320 ticks at most (plus slack for joins)
+    assertThat(views).as("views in the storm").isGreaterThan(4).isLessThanOrEqualTo(4 + stormTicks / 320 + 3);
+    assertThat(cluster.height(1)).isZero();
+    cluster.censor(null);
+    cluster.heal();
+    cluster.tick(800);
+    assertTrue(cluster.allCommitted(), SimRun.state(cluster));
+    for (int i = 0; i < 4; i++) {
+      assertThat(cluster.replica(i).viewChangeTimeoutTicks()).as("timer of %d after progress", i).isEqualTo(20);
+    }
+  }
+
+  /**
+   * Found by seed 1603: after a restart the mempool's memory of committed ids is empty; a NEW-VIEW
+   * re-proposing an already committed block put its transactions in flight, the next view change
+   * released them, and every leader then proposed a transaction every replica refused as a replay.
+   */
+  @Test
+  void aCommittedTransactionReProposedAfterARestartIsNeverProposedAgain() {
+    Cluster cluster = Cluster.of(4, 11, cfg -> cfg.withPipeline(2, 1));
+    cluster.submit(1);
+    cluster.tick(30);
+    assertTrue(cluster.allCommitted());
+    for (int i = 0; i < 4; i++) {
+      cluster.crash(i);
+      cluster.restart(i, false);
+    }
+    cluster.isolate(0); // view 1: its NEW-VIEW re-proposes block 1, committed before the restart
+    cluster.submit(1);
+    cluster.tick(100);
+    assertThat(cluster.view()).isEqualTo(1);
+    assertThat(cluster.height(1)).isEqualTo(2);
+    for (int k = 0; k < 3; k++) {
+      cluster.submit(1 + k);
+      cluster.tick(10);
+    }
+    cluster.tick(200);
+    cluster.heal();
+    cluster.tick(200);
+    assertTrue(cluster.allCommitted(), "every transaction commits: " + SimRun.state(cluster));
+    assertThat(cluster.view()).as("no view change after view 1").isEqualTo(1);
+    assertThat(cluster.drops()).doesNotContainKey(org.fedledger.consensus.Drop.INVALID_BLOCK);
+  }
+
   private static Behavior[] behaviors(int n, int who, Behavior what) {
     Behavior[] b = new Behavior[n];
     Arrays.fill(b, Behavior.HONEST);

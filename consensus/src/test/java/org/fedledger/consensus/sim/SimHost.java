@@ -40,7 +40,13 @@ final class SimHost {
   final TreeMap<ByteString, ByteString> log = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
   final TreeSet<Hash> txIds = new TreeSet<>();
   int crashes;
+  int restarts;
   int wipes;
+  /** Counters of the replicas this host ran before its crashes (a crash loses the replica object). */
+  private long pastViewChanges;
+  private long pastTransfers;
+  private long pastTransfersAfterPeerLoss;
+  private long pastTransferredBlocks;
 
   SimHost(int index, int copy, ReplicaConfig config, SimChain sim) {
     this.index = index;
@@ -67,12 +73,37 @@ final class SimHost {
   }
 
   void crash() {
+    pastViewChanges += replica.viewChangesStarted();
+    pastTransfers += replica.transfersCompleted();
+    pastTransfersAfterPeerLoss += replica.transfersCompletedAfterPeerLoss();
+    pastTransferredBlocks += replica.transferredBlocks();
     replica = null;
     crashes++;
   }
 
+  /** View changes started by every replica this host ran. */
+  long viewChanges() {
+    return pastViewChanges + (replica == null ? 0 : replica.viewChangesStarted());
+  }
+
+  /** State transfers completed by every replica this host ran. */
+  long transfers() {
+    return pastTransfers + (replica == null ? 0 : replica.transfersCompleted());
+  }
+
+  /** Of {@link #transfers()}: those that completed after a serving peer stopped answering. */
+  long transfersAfterPeerLoss() {
+    return pastTransfersAfterPeerLoss + (replica == null ? 0 : replica.transfersCompletedAfterPeerLoss());
+  }
+
+  /** Blocks committed through state transfer by every replica this host ran. */
+  long transferredBlocks() {
+    return pastTransferredBlocks + (replica == null ? 0 : replica.transferredBlocks());
+  }
+
   /** Restarts from the persisted log and store; with {@code wipe}, from an empty data directory. */
   void restart(boolean wipe) {
+    restarts++;
     if (wipe) {
       wipeStore();
       wipes++;

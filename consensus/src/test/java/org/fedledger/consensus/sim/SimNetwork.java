@@ -19,16 +19,28 @@ public final class SimNetwork {
       ? Long.compare(a.deliverAtMillis(), b.deliverAtMillis()) : Long.compare(a.order(), b.order()));
   private long order;
   NetFaults faults = NetFaults.CALM;
+  /** Messages the adversary holds back indefinitely (an asynchronous period), or null. */
+  java.util.function.Predicate<ConsensusMessage> censor;
   /** side[i]: the partition side of validator i; messages cross sides only when partitionOff. */
   int[] side;
   long sent;
   long dropped;
   long duplicated;
   long partitioned;
+  /** Messages held longer than a calm network's jitter ({@link NetFaults#CALM}'s maximum delay). */
+  long delayed;
+  /** Messages delivered after a message sent later on the same link (from, to, copy). */
+  long reordered;
+  /** Per link: the send order of the newest message delivered on it. */
+  private final long[][] lastDelivered;
 
   SimNetwork(SplittableRandom random, int n) {
     this.random = random;
     this.side = new int[n];
+    this.lastDelivered = new long[n][2 * n];
+    for (long[] row : lastDelivered) {
+      java.util.Arrays.fill(row, -1);
+    }
   }
 
   void heal() {
@@ -39,6 +51,10 @@ public final class SimNetwork {
     sent++;
     if (fromSide != toSide) {
       partitioned++;
+      return;
+    }
+    if (censor != null && censor.test(msg)) {
+      dropped++;
       return;
     }
     if (faults.dropRate() > 0 && random.nextDouble() < faults.dropRate()) {
@@ -55,6 +71,9 @@ public final class SimNetwork {
   private void enqueue(long now, int from, int to, int toCopy, ConsensusMessage msg, byte[] garbage) {
     long delay = faults.delayMinMillis() + (faults.delayMaxMillis() > faults.delayMinMillis()
         ? random.nextLong(faults.delayMaxMillis() - faults.delayMinMillis() + 1) : 0);
+    if (delay > NetFaults.CALM.delayMaxMillis()) {
+      delayed++;
+    }
     queue.add(new Envelope(now + delay, order++, from, to, toCopy, msg, garbage));
   }
 
@@ -64,7 +83,14 @@ public final class SimNetwork {
     if (e == null || e.deliverAtMillis() > now) {
       return null;
     }
-    return queue.poll();
+    queue.poll();
+    int link = 2 * e.to() + e.toCopy();
+    if (e.order() < lastDelivered[e.from()][link]) {
+      reordered++;
+    } else {
+      lastDelivered[e.from()][link] = e.order();
+    }
+    return e;
   }
 
   int inFlight() {

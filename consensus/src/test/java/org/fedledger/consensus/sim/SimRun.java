@@ -22,9 +22,10 @@ final class SimRun {
 
   /** What a run exercised. */
   record Outcome(long seed, int n, List<Behavior> byzantine, long ticks, long maxView, long viewChanges,
-      long transferredBlocks, long crashes, long wipes, long crashesAfterPersist, long partitions, long netDropped,
-      long netDuplicated, long garbage, long equivocations, long height, long livenessTicks,
-      TreeMap<Drop, Long> drops) {}
+      long transfers, long transfersAfterPeerLoss, long transferredBlocks, long crashes, long restarts, long wipes,
+      long crashesAfterPersist, long partitions, long netSent, long netDropped, long netDuplicated, long netDelayed,
+      long netReordered, long garbage, long equivocations, long txCommitted, long height, String headHash,
+      long livenessTicks, TreeMap<Drop, Long> drops) {}
 
   private SimRun() {}
 
@@ -61,8 +62,8 @@ final class SimRun {
     c.network(new NetFaults(drops ? plan.nextDouble() * 0.2 : 0, plan.nextInt(3) == 0 ? plan.nextDouble() * 0.1 : 0,
         1, delayMax));
     c.crashAfterPersistRate = crashes && plan.nextBoolean() ? 0.01 : 0;
-    if (behavior[0] == Behavior.TWINS || Arrays.asList(behavior).contains(Behavior.TWINS)) {
-      splitForTwins(c, plan);
+    if (Arrays.asList(behavior).contains(Behavior.TWINS)) {
+      splitForTwins(c, plan); // each copy of the twin is honest towards its own side
     }
     int faultTicks = 100 + plan.nextInt(300);
     int txCount = 5 + plan.nextInt(20);
@@ -84,6 +85,9 @@ final class SimRun {
         // An empty data directory forgets the votes cast: PBFT counts that amnesia as a fault, so
         // only validators within the fault budget (f minus the Byzantine ones) are ever wiped.
         boolean wipe = plan.nextInt(4) == 0 && (wiped[who] || wipedCount < f - byzantine);
+        if (wipe && c.hosts[who][0].up()) {
+          wipe = false; // only a crashed validator restarts: a running one keeps its data directory and the budget
+        }
         if (wipe && !wiped[who]) {
           wiped[who] = true;
           wipedCount++;
@@ -105,11 +109,7 @@ final class SimRun {
     }
     // Faults stop: the network is calm and whole, every crashed validator restarts, clients retry.
     c.network(NetFaults.CALM);
-    c.heal();
-    if (Arrays.asList(behavior).contains(Behavior.TWINS)) {
-      splitForTwins(c, plan);
-      c.heal();
-    }
+    c.heal(); // a healed network leaves the second copy of a Twins validator talking to nobody
     c.crashAfterPersistRate = 0;
     for (int i = 0; i < n; i++) {
       c.restart(i, false);
@@ -128,32 +128,57 @@ final class SimRun {
     }
     long maxView = 0;
     long viewChanges = 0;
+    long transfers = 0;
+    long transfersAfterPeerLoss = 0;
     long transferred = 0;
     long crashCount = 0;
+    long restarts = 0;
     long wipes = 0;
     for (SimHost[] copies : c.hosts) {
       for (SimHost h : copies) {
         maxView = Math.max(maxView, h.replica.view());
-        viewChanges += h.replica.viewChangesStarted();
-        transferred += h.replica.transferredBlocks();
+        viewChanges += h.viewChanges();
+        transfers += h.transfers();
+        transfersAfterPeerLoss += h.transfersAfterPeerLoss();
+        transferred += h.transferredBlocks();
         crashCount += h.crashes;
+        restarts += h.restarts;
         wipes += h.wipes;
       }
     }
     long height = 0;
+    String headHash = "";
     for (int i = 0; i < n; i++) {
-      height = Math.max(height, c.height(i));
+      if (c.height(i) > height) {
+        height = c.height(i);
+        headHash = java.util.HexFormat.of().formatHex(c.hosts[i][0].head.hash().bytes().toByteArray());
+      }
     }
-    return new Outcome(seed, n, chosen, c.ticks, maxView, viewChanges, transferred, crashCount, wipes,
-        c.crashesAfterPersist, partitionEvents, c.net.dropped, c.net.duplicated, c.garbageSent,
-        c.equivocationsProved, height, waited, c.drops());
+    return new Outcome(seed, n, chosen, c.ticks, maxView, viewChanges, transfers, transfersAfterPeerLoss, transferred,
+        crashCount, restarts, wipes, c.crashesAfterPersist, partitionEvents, c.net.sent, c.net.dropped,
+        c.net.duplicated, c.net.delayed, c.net.reordered, c.garbageSent, c.equivocationsProved, c.submitted.size(),
+        height, headHash, waited, c.drops());
   }
 
+  /**
+   * Splits the validators in two so that each side holds at least one honest validator: each copy
+   * of a Twins validator then talks to (and is honest towards) a different, non-empty side.
+   */
   private static void splitForTwins(Cluster c, SplittableRandom plan) {
     boolean[] side = new boolean[c.n];
-    for (int i = 0; i < c.n; i++) {
-      side[i] = plan.nextBoolean();
-    }
+    boolean a;
+    boolean b;
+    do {
+      a = false;
+      b = false;
+      for (int i = 0; i < c.n; i++) {
+        side[i] = plan.nextBoolean();
+        if (c.behavior[i] == Behavior.HONEST) {
+          a |= !side[i];
+          b |= side[i];
+        }
+      }
+    } while (!a || !b);
     c.partition(side);
   }
 
