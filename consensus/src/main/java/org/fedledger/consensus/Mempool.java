@@ -20,8 +20,15 @@ final class Mempool {
   private final LinkedHashMap<Hash, Pending> inFlight = new LinkedHashMap<>();
   private final LinkedHashMap<Hash, Long> committed = new LinkedHashMap<>();
 
-  /** A pending transaction and the tick it arrived at. */
-  record Pending(ParsedTx tx, long arrivalTick, int bytes) {}
+  /**
+   * A pending transaction, the tick it arrived at (fixed: it decides its place in the pool) and
+   * the tick it was last forwarded to the leader by {@link Replica}'s retransmission.
+   */
+  record Pending(ParsedTx tx, long arrivalTick, int bytes, long forwardedTick) {
+    Pending(ParsedTx tx, long arrivalTick, int bytes) {
+      this(tx, arrivalTick, bytes, arrivalTick);
+    }
+  }
 
   /** Whether the ledger store holds a transaction (survives restarts, unlike {@link #committed}). */
   java.util.function.Predicate<Hash> stored = id -> false;
@@ -152,25 +159,31 @@ final class Mempool {
     }
   }
 
-  /** Available transactions that arrived at or before {@code tick}, oldest first, at most {@code max}. */
+  /**
+   * Available transactions not forwarded since {@code tick} (arrived or last {@link #touch}ed at
+   * or before it), in pool order (oldest first), at most {@code max}.
+   */
   List<ParsedTx> availableOlderThan(long tick, int max) {
     List<ParsedTx> out = new ArrayList<>();
     for (Pending p : available.values()) {
-      if (p.arrivalTick() > tick || out.size() >= max) {
+      if (out.size() >= max) {
         break;
       }
-      out.add(p.tx());
+      if (p.forwardedTick() <= tick) {
+        out.add(p.tx());
+      }
     }
     return out;
   }
 
-  /** Resets the arrival tick of {@code txs} (they were forwarded again). */
+  /**
+   * Notes that {@code txs} were forwarded again at {@code tick}. Their place in the pool does not
+   * change: moving them behind newer arrivals would let a signer's later nonces be proposed first,
+   * and more than the nonce window of them would make the early one too old to execute.
+   */
   void touch(List<ParsedTx> txs, long tick) {
     for (ParsedTx t : txs) {
-      Pending p = available.remove(t.id());
-      if (p != null) {
-        available.put(t.id(), new Pending(p.tx(), tick, p.bytes()));
-      }
+      available.computeIfPresent(t.id(), (id, p) -> new Pending(p.tx(), p.arrivalTick(), p.bytes(), tick));
     }
   }
 }

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.fedledger.ledger.chain.Chain;
 import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.crypto.KeyFile;
 import org.fedledger.ledger.crypto.KeyPair;
@@ -84,17 +86,34 @@ abstract class ClusterTestBase {
 
   // ---------------------------------------------------------------- helpers
 
+  /**
+   * Submits {@code load}'s transactions round-robin to {@code targets} without waiting for each to
+   * commit, but, as node_api.proto asks of clients, with at most the chain's nonce window of them
+   * outstanding: at the bound it waits for the oldest to commit (its receipt is checked later).
+   */
   Thread loadThread(Load load, List<Integer> targets, AtomicBoolean stop, ConcurrentLinkedQueue<Envelope> sent) {
     return new Thread(() -> {
+      ArrayDeque<Envelope> outstanding = new ArrayDeque<>();
       int t = 0;
       while (!stop.get()) {
+        while (outstanding.size() >= Chain.DEFAULT_NONCE_WINDOW && !stop.get()) {
+          awaitAnyReceipt(outstanding.peekFirst(), targets.get(t % targets.size()));
+          outstanding.removeFirst();
+        }
         Envelope e = load.next("under-fault");
         Load.submit(cluster, List.of(targets.get(t % targets.size()), targets.get((t + 1) % targets.size())), e);
         acknowledged.put(Load.id(e), e);
         sent.add(e);
+        outstanding.addLast(e);
         t++;
       }
     }, "load");
+  }
+
+  /** Waits until {@code e} committed on validator {@code v} (any receipt; awaitCommitted checks it). */
+  private void awaitAnyReceipt(Envelope e, int v) {
+    LedgerApiGrpc.newBlockingStub(cluster.channel(v)).withDeadlineAfter(130, TimeUnit.SECONDS)
+        .waitForCommit(WaitForCommitRequest.newBuilder().setTxId(Load.id(e)).setTimeoutMillis(120_000).build());
   }
 
   /** Waits until restarted validator {@code v} reaches the head the others had when it came back. */
