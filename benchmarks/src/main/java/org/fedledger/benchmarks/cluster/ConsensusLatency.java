@@ -59,11 +59,11 @@ public class ConsensusLatency {
   public Load load;
 
   /**
-   * The node's consensus.propose_delay_ticks: 0 proposes as soon as a transaction is there
-   * (the low-latency setting), 1 is the node's default (waits up to one 10 ms tick for a
-   * fuller block when fewer than block_tx_max are waiting).
+   * The node's consensus.propose_delay_ticks, by default the node's default 1: an idle leader
+   * proposes at once either way; with a block in flight it waits up to this many 10 ms ticks
+   * for a fuller block (0: never waits).
    */
-  @Param({"0"})
+  @Param({"1"})
   public int proposeDelayTicks;
 
   /** Probes and background transactions signed before the run. */
