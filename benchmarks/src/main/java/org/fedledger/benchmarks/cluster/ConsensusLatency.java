@@ -24,6 +24,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Latency of one transaction through consensus, sampled ({@code Mode.SampleTime}: JMH
@@ -51,6 +55,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Dlogback.configurationFile=fedledger-benchmarks-logback.xml"})
 @State(Scope.Benchmark)
 public class ConsensusLatency {
+  private static final Logger LOG = LoggerFactory.getLogger(ConsensusLatency.class);
   /** The background load. */
   public enum Load { LOW, SATURATED }
 
@@ -86,6 +91,7 @@ public class ConsensusLatency {
   volatile Hash probe;
   volatile long probeHeight;
   long firstHeight;
+  private PrePrepareToQuorum quorumProbe;
 
   /** Starts the cluster and, when saturated, the background feeder. */
   @Setup(Level.Trial)
@@ -93,6 +99,10 @@ public class ConsensusLatency {
     cluster = LocalCluster.start(ChainParameters.getDefaultInstance(), CommitRate.ADMINS,
         Map.of("consensus.propose_delay_ticks", Integer.toString(proposeDelayTicks),
             "data.sync_votes", Boolean.toString(syncVotes)));
+    quorumProbe = new PrePrepareToQuorum(LocalCluster.QUORUM);
+    for (int i = 0; i < LocalCluster.VALIDATORS; i++) {
+      cluster.validator(i).probe(quorumProbe);
+    }
     List<LedgerStore> stores = new ArrayList<>();
     for (int i = 0; i < LocalCluster.VALIDATORS; i++) {
       stores.add(cluster.validator(i).store());
@@ -127,6 +137,12 @@ public class ConsensusLatency {
     firstHeight = watch.height() + 1;
   }
 
+  /** Records PRE-PREPARE to 2f+1 stored only during measurement iterations. */
+  @Setup(Level.Iteration)
+  public void iteration(IterationParams params) {
+    quorumProbe.recording(params.getType() == IterationType.MEASUREMENT);
+  }
+
   /** Submits one probe to the leader and waits until its block is stored at 2f+1 validators. */
   @Benchmark
   public long commit() {
@@ -149,6 +165,9 @@ public class ConsensusLatency {
   /** Checks the receipts of the blocks committed during the trial and stops everything. */
   @TearDown(Level.Trial)
   public void tearDown() {
+    if (quorumProbe != null) {
+      LOG.warn("{} (syncVotes={}): {}", load, syncVotes, quorumProbe.summary());
+    }
     try {
       if (feeder != null) {
         feeder.close();

@@ -75,6 +75,8 @@ final class EventLoop implements Runnable {
   private final ArrayDeque<Input> followUps = new ArrayDeque<>();
   private final EnumMap<Drop, Long> dropsSeen = new EnumMap<>(Drop.class);
   private final EnumMap<ViewChangeCause, Long> causesSeen = new EnumMap<>(ViewChangeCause.class);
+  /** Measurement hook (benchmarks); {@link ConsensusProbe#NONE} unless set. */
+  volatile ConsensusProbe probe = ConsensusProbe.NONE;
   private volatile boolean running = true;
   private volatile StatusView status;
   private volatile Throwable failure;
@@ -245,6 +247,10 @@ final class EventLoop implements Runnable {
       ByteString bytes = o.msg().toByteString();
       if (o.to() == Ready.Outbound.BROADCAST) {
         transport.broadcast(bytes);
+        if (o.msg().getPayloadCase() == ConsensusMessage.PayloadCase.PRE_PREPARE) {
+          probe.prePrepareSent(self, o.msg().getPrePrepare().getView(), o.msg().getPrePrepare().getSequence(),
+              System.nanoTime());
+        }
       } else if (o.to() != self) {
         transport.send(o.to(), bytes);
       }
@@ -314,6 +320,7 @@ final class EventLoop implements Runnable {
       }
       BlockCommitter.Committed done = committer.commit(c.block(), c.txs());
       long now = System.nanoTime();
+      probe.blockStored(self, height, now);
       for (ParsedTx tx : c.txs()) {
         long since = pending.remove(tx.id());
         if (since >= 0) {

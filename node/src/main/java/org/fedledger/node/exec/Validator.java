@@ -189,7 +189,12 @@ public final class Validator implements AutoCloseable {
     return metrics.port();
   }
 
-  /** The store (for tests that compare validators). */
+  /** Sets the measurement hook of this validator's event loop (benchmarks); {@link ConsensusProbe#NONE} clears it. */
+  public void probe(ConsensusProbe probe) {
+    loop.probe = java.util.Objects.requireNonNull(probe, "probe");
+  }
+
+  /** The store (for tests that compare validators; read-only: the event loop owns writes). */
   public LedgerStore store() {
     return store;
   }
