@@ -2,7 +2,6 @@ package org.fedledger.benchmarks.cluster;
 
 import com.google.protobuf.ByteString;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.fedledger.ledger.crypto.KeyPair;
 import org.fedledger.proto.Envelope;
 import org.fedledger.proto.RegisterParticipant;
@@ -34,11 +33,10 @@ public final class AdminTransactions implements Workload {
 
   private final Kind kind;
   private final List<KeyPair> admins;
-  private final Envelope[] presigned;
+  private final Presigned presigned;
   private final int firstNonce;
   private final int firstParticipant;
   private int next;
-  private long signedDuringRun;
 
   /**
    * Transactions of {@code kind} by {@code admins} (nonces from {@code firstNonce}); REGISTER
@@ -50,7 +48,7 @@ public final class AdminTransactions implements Workload {
     this.admins = List.copyOf(admins);
     this.firstNonce = firstNonce;
     this.firstParticipant = firstParticipant;
-    this.presigned = IntStream.range(0, presigned).parallel().mapToObj(this::sign).toArray(Envelope[]::new);
+    this.presigned = new Presigned(presigned, this::sign);
   }
 
   /** Transaction {@code k}. */
@@ -81,17 +79,11 @@ public final class AdminTransactions implements Workload {
   @Override
   public synchronized Envelope next() {
     int k = next++;
-    if (k < presigned.length) {
-      Envelope e = presigned[k];
-      presigned[k] = null;
-      return e;
-    }
-    signedDuringRun++;
-    return sign(k);
+    return presigned.get(k);
   }
 
   @Override
   public synchronized long signedDuringRun() {
-    return signedDuringRun;
+    return presigned.signedDuringRun();
   }
 }

@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 import org.fedledger.contracts.fl.Weights;
 import org.fedledger.ledger.crypto.KeyPair;
 import org.fedledger.proto.AggregationRule;
@@ -34,9 +33,8 @@ public final class ModelUpdates implements Workload {
   private final ByteString[] weights;
   private final CommitWatch watch;
   private final long watchTxsAtStart;
-  private final Envelope[] presigned;
+  private final Presigned presigned;
   private int next;
-  private long signedDuringRun;
 
   /**
    * Updates for the task that {@link #setup} creates; {@code watch} tells when a round is
@@ -59,8 +57,7 @@ public final class ModelUpdates implements Workload {
       }
       weights[i] = Weights.pack(w);
     }
-    this.presigned = IntStream.range(0, presignedRounds * participants).parallel().mapToObj(this::sign)
-        .toArray(Envelope[]::new);
+    this.presigned = new Presigned(presignedRounds * participants, this::sign);
   }
 
   /** The transactions that register the participants and create the task, signed by {@code admin}. */
@@ -104,18 +101,12 @@ public final class ModelUpdates implements Workload {
       return null; // the previous round is not committed yet
     }
     next++;
-    if (k < presigned.length) {
-      Envelope e = presigned[k];
-      presigned[k] = null;
-      return e;
-    }
-    signedDuringRun++;
-    return sign(k);
+    return presigned.get(k);
   }
 
   @Override
   public synchronized long signedDuringRun() {
-    return signedDuringRun;
+    return presigned.signedDuringRun();
   }
 
   /** Parameters per update. */
