@@ -81,6 +81,60 @@ class Ed25519Test {
     Ed25519.isValidPublicKey(ByteString.copyFrom(key));
   }
 
+  /**
+   * The cached-point verification answers exactly as Bouncy Castle's own byte-array verify, for
+   * valid signatures, tampered keys (many of which are not curve points), and each key twice (the
+   * second time from the cache).
+   */
+  @Property(tries = 300)
+  void cachedPointVerifyAgreesWithBouncyCastle(@ForAll("messages") byte[] message, @ForAll @IntRange(max = 1000) int key,
+      @ForAll @IntRange(min = -1, max = 255) int keyBit, @ForAll @IntRange(min = -1, max = 511) int sigBit) {
+    KeyPair kp = TestLedger.key(key);
+    byte[] pk = kp.publicKey().toByteArray();
+    byte[] sig = kp.sign(ByteString.copyFrom(message)).toByteArray();
+    if (keyBit >= 0) {
+      pk[keyBit / 8] ^= (byte) (1 << (keyBit % 8));
+    }
+    if (sigBit >= 0) {
+      sig[sigBit / 8] ^= (byte) (1 << (sigBit % 8));
+    }
+    boolean expected;
+    try {
+      expected = org.bouncycastle.math.ec.rfc8032.Ed25519.verify(sig, 0, pk, 0, message, 0, message.length);
+    } catch (RuntimeException e) {
+      expected = false;
+    }
+    for (int twice = 0; twice < 2; twice++) {
+      assertThat(Ed25519.verify(ByteString.copyFrom(pk), ByteString.copyFrom(message), ByteString.copyFrom(sig)))
+          .isEqualTo(expected);
+    }
+  }
+
+  /** Small-order and non-canonical key encodings are refused like Bouncy Castle refuses them. */
+  @Test
+  void degenerateKeysAgreeWithBouncyCastle() {
+    byte[] message = {1, 2, 3};
+    byte[] sig = TestLedger.key(1).sign(ByteString.copyFrom(message)).toByteArray();
+    String[] keys = {
+        "0100000000000000000000000000000000000000000000000000000000000000", // identity (order 1)
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // y = p - 1 (order 2)
+        "0000000000000000000000000000000000000000000000000000000000000080", // x = 0 with sign bit
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // y = p + 1, non-canonical
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8
+    };
+    for (String hex : keys) {
+      byte[] pk = Keys.fromHex(hex).toByteArray();
+      boolean expected;
+      try {
+        expected = org.bouncycastle.math.ec.rfc8032.Ed25519.verify(sig, 0, pk, 0, message, 0, message.length);
+      } catch (RuntimeException e) {
+        expected = false;
+      }
+      assertThat(Ed25519.verify(ByteString.copyFrom(pk), ByteString.copyFrom(message), ByteString.copyFrom(sig)))
+          .as(hex).isEqualTo(expected).isFalse();
+    }
+  }
+
   @Test
   void wrongLengthsAreRefusedNotThrown() {
     KeyPair kp = TestLedger.key(1);
