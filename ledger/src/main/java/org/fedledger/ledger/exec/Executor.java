@@ -43,6 +43,8 @@ public final class Executor {
   private final EnumMap<Transaction.PayloadCase, Contract> dispatch =
       new EnumMap<>(Transaction.PayloadCase.class);
   private final int nonceWindow;
+  /** Expansions of the state entries this executor added lately (most keys kept: 4,096, 8 MiB). */
+  private final Expansions expansions = new Expansions(4_096);
 
   /**
    * An executor over {@code contracts}; each payload case may be claimed by one contract only.
@@ -97,9 +99,9 @@ public final class Executor {
     LtHash lattice = baseLattice.copy();
     for (Map.Entry<ByteString, ByteString> w : blockState.writes().entrySet()) {
       Optional<ByteString> old = base.get(w.getKey());
-      old.ifPresent(v -> lattice.remove(w.getKey(), v));
+      old.ifPresent(v -> expansions.remove(lattice, w.getKey(), v));
       if (w.getValue() != null) {
-        lattice.add(w.getKey(), w.getValue());
+        expansions.add(lattice, w.getKey(), w.getValue());
       }
     }
     return new BlockResult(receipts, endEvents, blockState.writes(), lattice, lattice.root());

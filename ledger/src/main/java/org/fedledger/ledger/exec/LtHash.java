@@ -57,17 +57,25 @@ public final class LtHash {
 
   /** Adds the entry (key, value). */
   public void add(ByteString key, ByteString value) {
-    short[] e = expand(key, value);
-    for (int i = 0; i < LANES; i++) {
-      lanes[i] += e[i];
-    }
+    add(expand(key, value));
   }
 
   /** Removes the entry (key, value), which must have been added before. */
   public void remove(ByteString key, ByteString value) {
-    short[] e = expand(key, value);
+    remove(expand(key, value));
+  }
+
+  /** Adds an entry given by its expansion ({@link Expansions}). */
+  void add(short[] expansion) {
     for (int i = 0; i < LANES; i++) {
-      lanes[i] -= e[i];
+      lanes[i] += expansion[i];
+    }
+  }
+
+  /** Removes an entry given by its expansion ({@link Expansions}). */
+  void remove(short[] expansion) {
+    for (int i = 0; i < LANES; i++) {
+      lanes[i] -= expansion[i];
     }
   }
 
@@ -82,12 +90,22 @@ public final class LtHash {
   }
 
   private static short[] expand(ByteString key, ByteString value) {
+    return expand(digest(key), digest(value));
+  }
+
+  /** SHA-256 of {@code bytes}: the half of an entry's seed that it contributes. */
+  static byte[] digest(ByteString bytes) {
+    MessageDigest md = Hash.newDigestCached();
+    md.update(bytes.asReadOnlyByteBuffer());
+    return md.digest();
+  }
+
+  /** The expansion of the entry whose key and value have the SHA-256 digests given. */
+  static short[] expand(byte[] keyDigest, byte[] valueDigest) {
     MessageDigest md = Hash.newDigestCached();
     byte[] seed = new byte[64 + 4];
-    md.update(key.asReadOnlyByteBuffer());
-    System.arraycopy(md.digest(), 0, seed, 0, 32);
-    md.update(value.asReadOnlyByteBuffer());
-    System.arraycopy(md.digest(), 0, seed, 32, 32);
+    System.arraycopy(keyDigest, 0, seed, 0, 32);
+    System.arraycopy(valueDigest, 0, seed, 32, 32);
     short[] out = new short[LANES];
     for (int block = 0; block < BYTES / 32; block++) {
       seed[64] = (byte) (block >>> 24);

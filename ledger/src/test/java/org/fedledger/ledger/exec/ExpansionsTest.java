@@ -1,0 +1,48 @@
+package org.fedledger.ledger.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+/** Remembered expansions give the same lattice as expanding every entry afresh. */
+class ExpansionsTest {
+  /**
+   * A run of writes over a few keys (so values are replaced, re-set to earlier values and
+   * deleted), through a tiny cache (so it is cleared often): same lattice after every write.
+   */
+  @Property(tries = 200)
+  void sameLatticeAsExpandingAfresh(@ForAll @Size(max = 60) List<@IntRange(max = 24) Integer> writes,
+      @ForAll @IntRange(min = 1, max = 8) int cacheKeys) {
+    Expansions expansions = new Expansions(cacheKeys);
+    LtHash cached = new LtHash();
+    LtHash fresh = new LtHash();
+    Map<ByteString, ByteString> state = new HashMap<>();
+    for (int w : writes) {
+      ByteString key = ByteString.copyFromUtf8("k" + (w % 5));
+      ByteString value = w % 7 == 0 ? null : ByteString.copyFromUtf8("v" + (w / 5));
+      ByteString old = state.get(key);
+      if (old != null) {
+        expansions.remove(cached, key, old);
+        fresh.remove(key, old);
+      }
+      if (value != null) {
+        expansions.add(cached, key, value);
+        fresh.add(key, value);
+        state.put(key, value);
+      } else {
+        state.remove(key);
+      }
+      assertThat(cached).isEqualTo(fresh);
+    }
+    LtHash rebuilt = new LtHash();
+    state.forEach(rebuilt::add);
+    assertThat(cached.root()).isEqualTo(rebuilt.root());
+  }
+}
