@@ -80,7 +80,7 @@ class FlServiceTest {
   void start() {
     store = LedgerStore.open(dir.resolve("db"), tc.chain().genesisHash(), Durability.GROUP);
     GenesisCommit.ensureGenesis(store, tc.chain());
-    server = new RpcServer("127.0.0.1", 0, List.of(new FlService(store)), tc.chain().txBytesMax() + 4096);
+    server = new RpcServer("127.0.0.1", 0, List.of(new FlService(tc.chain(), store)), tc.chain().txBytesMax() + 4096);
     server.ready();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     fl = FederatedLearningApiGrpc.newBlockingStub(channel);
