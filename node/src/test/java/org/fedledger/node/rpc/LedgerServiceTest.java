@@ -243,6 +243,19 @@ class LedgerServiceTest {
     FinalityCheck tail = new Finality(tc.chain()).check(getBlock(4));
     assertThat(tail).isInstanceOfSatisfying(FinalityCheck.NotProved.class,
         n -> assertThat(n.error()).isEqualTo(FinalityError.NO_PROOF));
+    String rpc = "--rpc=127.0.0.1:" + server.port();
+    assertThat(cli(0, "block", rpc, "--height", "4")).contains("\"finality\": {\"final\": false, \"reason\": \"NO_PROOF\"")
+        .doesNotContain("\"proof\"");
+    assertThat(cli(0, "block", rpc, "--height", "1")).contains("\"proof\": {\"headers\": 2,")
+        .contains("\"finality\": {\"final\": true, \"by\": \"the certificate of block 3 and the headers up to it\"}");
+    assertThat(cli(0, "block", rpc, "--height", "3")).contains("\"finality\": {\"final\": true, \"by\": \"its own certificate\"}");
+    // Checked against another chain's genesis, the certificate does not verify: exit code 1.
+    Path otherGenesis = dir.resolve("other-genesis.json");
+    org.fedledger.ledger.chain.GenesisFile.write(otherGenesis, TestChain.of(4, 31000).chain().genesis().toBuilder()
+        .setChainId("other-chain").build());
+    assertThat(cli(1, "block", rpc, "--height", "3", "--genesis", otherGenesis.toString()))
+        .contains("\"final\": false, \"reason\": \"WRONG_CHAIN\"");
+
     // Once a certified block commits above it, block 4 has its proof; proofs are never stored.
     CertifiedBlock five = commitBlock(List.of(), false);
     CertifiedBlock six = commitBlock(List.of(tc.register(5, 5)), true);
@@ -252,6 +265,22 @@ class LedgerServiceTest {
     for (long h = 0; h <= 6; h++) {
       assertThat(store.block(h).orElseThrow().hasProof()).isFalse();
     }
+  }
+
+  /** Runs the {@code fedledger} CLI, checks its exit code and returns what it printed. */
+  private static synchronized String cli(int expectedCode, String... args) {
+    java.io.PrintStream old = System.out;
+    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+    int code;
+    System.setOut(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      code = org.fedledger.node.cli.Fedledger.run(args);
+    } finally {
+      System.setOut(old);
+    }
+    String out = buffer.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(code).as("fedledger " + String.join(" ", args) + "\n" + out).isEqualTo(expectedCode);
+    return out;
   }
 
   @Test
