@@ -7,6 +7,7 @@ import org.fedledger.benchmarks.contracts.CoordinateWiseAggregation;
 import org.fedledger.benchmarks.contracts.MultiKrumAggregation;
 import org.fedledger.benchmarks.contracts.UpdateValidation;
 import org.fedledger.benchmarks.floors.CryptoFloors;
+import org.fedledger.ledger.chain.Finality;
 import org.fedledger.ledger.store.Durability;
 import org.fedledger.proto.ReceiptStatus;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,7 @@ class BenchmarksSmokeTest {
     try {
       for (int i = 0; i < 2; i++) {
         b.prepareNextBlock();
+        assertThat(new Finality(b.chain()).check(b.preparedBlock()).ok()).isTrue();
         b.commit();
       }
       assertThat(b.storeHeight()).isEqualTo(2);

@@ -4,8 +4,11 @@ import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
 import org.fedledger.ledger.chain.Chain;
+import org.fedledger.ledger.chain.Finality;
+import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.crypto.Ed25519;
 import org.fedledger.ledger.crypto.KeyPair;
+import org.fedledger.proto.CommitCertificate;
 import org.fedledger.proto.Envelope;
 import org.fedledger.proto.Genesis;
 import org.fedledger.proto.GenesisAdmin;
@@ -13,6 +16,7 @@ import org.fedledger.proto.GenesisValidator;
 import org.fedledger.proto.RegisterParticipant;
 import org.fedledger.proto.Role;
 import org.fedledger.proto.Transaction;
+import org.fedledger.proto.ValidatorSignature;
 
 /** A deterministic test chain: n validators and one admin from fixed seeds. */
 public record TestChain(Chain chain, List<KeyPair> validators, KeyPair admin) {
@@ -47,6 +51,22 @@ public record TestChain(Chain chain, List<KeyPair> validators, KeyPair admin) {
   public static Envelope sign(KeyPair signer, Transaction.Builder tx) {
     ByteString body = tx.setSigner(signer.publicKey()).build().toByteString();
     return Envelope.newBuilder().setBody(body).setSigner(signer.publicKey()).setSignature(signer.sign(body)).build();
+  }
+
+  /**
+   * The commit certificate of {@code blockHash} at {@code height} in view 0: signed by the first
+   * 2f+1 validators when {@code certified}, otherwise without signatures (what consensus stores
+   * for a block it did not certify).
+   */
+  public CommitCertificate certificate(long height, Hash blockHash, boolean certified) {
+    CommitCertificate.Builder c = CommitCertificate.newBuilder().setView(0).setHeight(height).setBlockHash(blockHash.bytes());
+    if (certified) {
+      ByteString statement = Finality.commitStatement(CHAIN_ID, 0, height, blockHash.bytes());
+      for (int i = 0; i < Finality.quorum(validators.size()); i++) {
+        c.addSignatures(ValidatorSignature.newBuilder().setValidator(i).setSignature(validators.get(i).sign(statement)));
+      }
+    }
+    return c.build();
   }
 
   /** The admin registering participant {@code i} (a hospital), with nonce {@code nonce}. */

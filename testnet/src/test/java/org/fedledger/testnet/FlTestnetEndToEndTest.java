@@ -21,11 +21,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.fedledger.contracts.fl.Weights;
 import org.fedledger.ledger.chain.Blocks;
+import org.fedledger.ledger.chain.Chain;
+import org.fedledger.ledger.chain.Finality;
+import org.fedledger.ledger.chain.FinalityCheck;
+import org.fedledger.ledger.chain.FinalityError;
 import org.fedledger.ledger.chain.GenesisFile;
 import org.fedledger.ledger.crypto.Ed25519;
 import org.fedledger.ledger.crypto.Hash;
@@ -36,8 +40,6 @@ import org.fedledger.node.config.NodeConfigFile;
 import org.fedledger.node.exec.Validator;
 import org.fedledger.proto.BlockHeader;
 import org.fedledger.proto.CertifiedBlock;
-import org.fedledger.proto.CommitCertificate;
-import org.fedledger.proto.CommitStatement;
 import org.fedledger.proto.Contributor;
 import org.fedledger.proto.Envelope;
 import org.fedledger.proto.Genesis;
@@ -49,7 +51,6 @@ import org.fedledger.proto.ReputationStatus;
 import org.fedledger.proto.ReputationTable;
 import org.fedledger.proto.SubmitUpdate;
 import org.fedledger.proto.Transaction;
-import org.fedledger.proto.ValidatorSignature;
 import org.fedledger.proto.api.FederatedLearningApiGrpc;
 import org.fedledger.proto.api.GetBlockRequest;
 import org.fedledger.proto.api.GetModelRequest;
@@ -249,18 +250,22 @@ class FlTestnetEndToEndTest {
 
   /**
    * What a hospital deploying {@code response}'s model can check knowing only the genesis:
-   * the weights hash to the stored SHA-256; the block that stored the model carries a commit
-   * certificate with 2f + 1 valid signatures of distinct genesis validators over the
-   * CommitStatement of that block's hash; each contributing update is a transaction of a
-   * certified block (Merkle tx root in the certified header), a SubmitUpdate signed by the
-   * contributor for this task and round; and the model is the contributors' weighted mean.
+   * the weights hash to the stored SHA-256; the block that stored the model is final (its own
+   * commit certificate of 2f + 1 genesis validators, or the finality proof up to a certified
+   * block: see {@link Finality}); each contributing update is a transaction of a final block
+   * (Merkle tx root in its header), a SubmitUpdate signed by the contributor for this task and
+   * round; and the model is the contributors' weighted mean.
    */
   private static void verifyProvenance(Genesis genesis, ModelResponse response, ManagedChannel channel,
-      Map<ByteString, String> names) throws InvalidProtocolBufferException {
+      Map<ByteString, String> names) throws InvalidProtocolBufferException, InterruptedException {
     GlobalModel model = response.getModel();
     assertThat(Hash.sha256(model.getWeights()).bytes()).isEqualTo(model.getSha256());
     assertThat(response.hasBlock()).isTrue();
-    BlockHeader header = verifiedHeader(genesis, response.getBlock());
+    CertifiedBlock modelBlock = verified(genesis, () -> FederatedLearningApiGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS).getModel(GetModelRequest.newBuilder().setTaskId(TASK)
+            .setVersion(model.getVersion()).build()).getBlock());
+    assertThat(modelBlock.getBlock()).isEqualTo(response.getBlock().getBlock());
+    BlockHeader header = BlockHeader.parseFrom(modelBlock.getBlock().getHeader());
     assertThat(header.getHeight()).isEqualTo(model.getHeight());
 
     float[] stored = Weights.unpack(model.getWeights());
@@ -269,8 +274,7 @@ class FlTestnetEndToEndTest {
     assertThat(model.getContributorsCount()).isGreaterThanOrEqualTo(HOSPITALS - 2 * ATTACKERS);
     for (Contributor c : model.getContributorsList()) {
       assertThat(names.get(c.getParticipant())).as("contributor").startsWith("hospital-");
-      CertifiedBlock carrier = block(channel, c.getHeight());
-      verifiedHeader(genesis, carrier);
+      CertifiedBlock carrier = verified(genesis, () -> block(channel, c.getHeight()));
       assertThat(c.getHeight()).isLessThanOrEqualTo(model.getHeight());
       Envelope tx = carrier.getBlock().getTransactionsList().stream()
           .filter(e -> Blocks.txId(e).bytes().equals(c.getTxId())).findFirst().orElseThrow(() ->
@@ -295,27 +299,29 @@ class FlTestnetEndToEndTest {
     }
   }
 
-  /** The block's header after checking its tx root, hash and 2f + 1 commit signatures against genesis. */
-  private static BlockHeader verifiedHeader(Genesis genesis, CertifiedBlock cb) throws InvalidProtocolBufferException {
-    BlockHeader header = BlockHeader.parseFrom(cb.getBlock().getHeader());
-    assertThat(header.getChainId()).isEqualTo(genesis.getChainId());
-    assertThat(Blocks.txRoot(cb.getBlock().getTransactionsList()).bytes()).isEqualTo(header.getTxRoot());
-    CommitCertificate cert = cb.getCertificate();
-    ByteString blockHash = Hash.sha256(cb.getBlock().getHeader()).bytes();
-    assertThat(cert.getBlockHash()).isEqualTo(blockHash);
-    assertThat(cert.getHeight()).isEqualTo(header.getHeight());
-    ByteString statement = CommitStatement.newBuilder().setChainId(genesis.getChainId()).setView(cert.getView())
-        .setHeight(cert.getHeight()).setBlockHash(blockHash).build().toByteString();
-    TreeSet<Integer> signers = new TreeSet<>();
-    for (ValidatorSignature s : cert.getSignaturesList()) {
-      if (s.getValidator() < genesis.getValidatorsCount() && Ed25519.verify(
-          genesis.getValidators(s.getValidator()).getPublicKey(), statement, s.getSignature())) {
-        signers.add(s.getValidator());
+  /**
+   * The block {@code fetch} serves, after checking with the genesis alone that it is final: its own
+   * certificate of 2f + 1 valid signatures of distinct genesis validators, or the finality proof
+   * (headers up to a certified block and that block's certificate); and that its transactions
+   * have the header's tx root. A block at the uncertified tail of the chain has neither until
+   * the next certified block commits, so {@code fetch} is asked again until it has one.
+   */
+  private static CertifiedBlock verified(Genesis genesis, Supplier<CertifiedBlock> fetch) throws InterruptedException {
+    Finality finality = new Finality(Chain.of(genesis));
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      CertifiedBlock cb = fetch.get();
+      FinalityCheck check = finality.check(cb);
+      if (check instanceof FinalityCheck.Final f) {
+        assertThat(cb.getBlock().getTransactionsCount()).isEqualTo(f.header().getTxCount());
+        assertThat(Blocks.txRoot(cb.getBlock().getTransactionsList()).bytes()).isEqualTo(f.header().getTxRoot());
+        return cb;
       }
+      FinalityCheck.NotProved n = (FinalityCheck.NotProved) check;
+      assertThat(n.error()).as(n.toString()).isEqualTo(FinalityError.NO_PROOF);
+      assertThat(System.nanoTime()).as("a certified block above: " + n).isLessThan(end);
+      Thread.sleep(50);
     }
-    int f = (genesis.getValidatorsCount() - 1) / 3;
-    assertThat(signers).as("valid commit signers of block %d", header.getHeight()).hasSizeGreaterThanOrEqualTo(2 * f + 1);
-    return header;
   }
 
   private static Map<ByteString, String> hospitalNames(Path keys) throws IOException {

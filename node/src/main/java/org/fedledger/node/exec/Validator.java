@@ -115,7 +115,7 @@ public final class Validator implements AutoCloseable {
       List<BindableService> services = List.of(
           new LedgerService(chain, store, this::offer, feed, this::status, rpcScheduler,
               config.limits().waitCommitMaxMillis(), metrics),
-          new FlService(store));
+          new FlService(chain, store));
       this.rpc = new RpcServer(rpcListen.host(), rpcListen.port(), services, chain.txBytesMax() + (1 << 20));
     } catch (RuntimeException e) {
       closeAfterFailedStart();

@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 import org.fedledger.contracts.fl.FlQueries;
 import org.fedledger.ledger.chain.Blocks;
 import org.fedledger.ledger.crypto.Keys;
+import org.fedledger.ledger.chain.Chain;
 import org.fedledger.ledger.store.LedgerStore;
 import org.fedledger.ledger.store.StateSnapshot;
 import org.fedledger.proto.Balance;
@@ -53,10 +54,12 @@ public final class FlService extends FederatedLearningApiGrpc.FederatedLearningA
   private static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private final LedgerStore store;
+  private final FinalityProver prover;
 
-  /** A service reading {@code store}. */
-  public FlService(LedgerStore store) {
+  /** A service reading {@code store} of {@code chain}. */
+  public FlService(Chain chain, LedgerStore store) {
     this.store = store;
+    this.prover = new FinalityProver(chain, store);
   }
 
   @Override
@@ -171,7 +174,7 @@ public final class FlService extends FederatedLearningApiGrpc.FederatedLearningA
     }
     GlobalModel model = request.getIncludeWeights() ? m.get() : m.get().toBuilder().clearWeights().build();
     ModelResponse.Builder r = ModelResponse.newBuilder().setModel(model);
-    store.block(model.getHeight()).ifPresent(r::setBlock);
+    store.block(model.getHeight()).map(prover::serve).ifPresent(r::setBlock);
     reply(out, r.build());
   }
 

@@ -61,6 +61,7 @@ public final class LedgerService extends LedgerApiGrpc.LedgerApiImplBase {
   private final ScheduledExecutorService scheduler;
   private final long waitMaxMillis;
   private final NodeMetrics metrics;
+  private final FinalityProver prover;
 
   /** A service over {@code store}; {@code scheduler} runs timeouts and stream drains. */
   public LedgerService(Chain chain, LedgerStore store, TxIntake intake, CommitFeed feed,
@@ -74,6 +75,7 @@ public final class LedgerService extends LedgerApiGrpc.LedgerApiImplBase {
     this.scheduler = scheduler;
     this.waitMaxMillis = waitMaxMillis;
     this.metrics = metrics;
+    this.prover = new FinalityProver(chain, store);
   }
 
   @Override
@@ -222,10 +224,16 @@ public final class LedgerService extends LedgerApiGrpc.LedgerApiImplBase {
       out.onError(Status.NOT_FOUND.withDescription("no committed block at " + what).asRuntimeException());
       return;
     }
-    out.onNext(block.get());
+    out.onNext(prover.serve(block.get()));
     out.onCompleted();
   }
 
+  /**
+   * Streams blocks as stored: each with its own certificate, which has no signatures unless the
+   * block is certified, and no finality proof. A client following the stream checks that each
+   * block names the previous one's hash and that the next certified block's certificate
+   * verifies; that proves every block below it (see {@link org.fedledger.ledger.chain.Finality}).
+   */
   @Override
   public void streamBlocks(StreamBlocksRequest request, StreamObserver<BlockNotification> out) {
     long from = request.getFromHeight() == 0 ? headHeight() + 1 : request.getFromHeight();

@@ -2,7 +2,9 @@
  * The gRPC client API of a validator: {@link org.fedledger.node.rpc.LedgerService} (submit,
  * receipts, wait for commit, blocks with certificates, block and event streams, status),
  * {@link org.fedledger.node.rpc.FlService} (tasks, rounds, models, reputation, balances) and
- * {@link org.fedledger.node.rpc.RpcServer} with health checking and reflection.
+ * {@link org.fedledger.node.rpc.RpcServer} with health checking and reflection. A block served
+ * without a certificate of its own gets its finality proof from
+ * {@link org.fedledger.node.rpc.FinalityProver}, built from the store per request, never stored.
  *
  * <p>Invariants: gRPC threads never touch the replica; they validate statelessly, then hand a
  * transaction to a {@link org.fedledger.node.rpc.TxIntake} (which only enqueues). Every refusal

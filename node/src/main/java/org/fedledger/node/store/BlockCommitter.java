@@ -45,7 +45,8 @@ public final class BlockCommitter {
 
   /**
    * Executes {@code block} (whose transactions are {@code txs}, already validated) on top of
-   * the store's head and commits it.
+   * the store's head and commits it. A finality proof the block may carry (a peer's, in state
+   * transfer) is dropped: proofs are built from the store when a block is served, never stored.
    */
   public Committed commit(CertifiedBlock block, List<ParsedTx> txs) {
     BlockHeader header;
@@ -57,7 +58,7 @@ public final class BlockCommitter {
     Hash hash = Blocks.hash(block.getBlock());
     BlockContext ctx = new BlockContext(chain.chainId(), header.getHeight(), header.getTimestampMillis(), hash);
     BlockResult result = executor.execute(ctx, txs, store.state(), store.lattice());
-    store.commitBlock(block, result, durability);
+    store.commitBlock(block.hasProof() ? block.toBuilder().clearProof().build() : block, result, durability);
     return new Committed(header.getHeight(), hash, result.stateRoot(), result);
   }
 }

@@ -16,6 +16,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.fedledger.ledger.chain.Chain;
+import org.fedledger.ledger.chain.Finality;
+import org.fedledger.ledger.chain.FinalityCheck;
+import org.fedledger.ledger.chain.FinalityError;
+import org.fedledger.ledger.chain.GenesisFile;
 import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.crypto.KeyFile;
 import org.fedledger.ledger.crypto.KeyPair;
@@ -169,15 +173,44 @@ abstract class ClusterTestBase {
     });
     NodeStatus head = cluster.status(nodes.get(0)).orElseThrow();
     long height = head.getHeight();
+    Finality finality = new Finality(GenesisFile.load(cluster.layout.genesis()));
+    int selfCertified = 0;
     for (long h = 0; h <= height; h++) {
       CertifiedBlock first = block(nodes.get(0), h);
       for (int v : nodes.subList(1, nodes.size())) {
         assertThat(block(v, h).getBlock()).as("block " + h + " at validator " + v).isEqualTo(first.getBlock());
       }
+      // Each validator serves some of the proofs (built from its own store).
+      selfCertified += assertFinal(finality, nodes.get((int) (h % nodes.size())), h).selfCertified() ? 1 : 0;
     }
-    System.out.printf("%s: validators %s agree on %d blocks, head %s, state root %s, view %d; %d client txs acknowledged%n",
-        chainId, nodes, height, Hash.of(head.getHeadHash()).shortHex(), Hash.of(head.getStateRoot()).shortHex(),
-        head.getView(), acknowledged.size());
+    System.out.printf("%s: validators %s agree on %d blocks (%d with a certificate of their own, the others"
+        + " proved by a finality proof), head %s, state root %s, view %d; %d client txs acknowledged%n",
+        chainId, nodes, height, selfCertified, Hash.of(head.getHeadHash()).shortHex(),
+        Hash.of(head.getStateRoot()).shortHex(), head.getView(), acknowledged.size());
+  }
+
+  /**
+   * Block {@code h} as validator {@code v} serves it is final: by its own certificate or by the
+   * finality proof. A block at the uncertified tail has neither until the next certified block
+   * commits (at most K blocks or the end of the leader's burst), so it is asked for again.
+   */
+  FinalityCheck.Final assertFinal(Finality finality, int v, long h) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      FinalityCheck c = finality.check(block(v, h));
+      if (c instanceof FinalityCheck.Final f) {
+        return f;
+      }
+      FinalityCheck.NotProved n = (FinalityCheck.NotProved) c;
+      assertThat(n.error()).as("block %d at validator %d: %s", h, v, n).isEqualTo(FinalityError.NO_PROOF);
+      assertThat(System.nanoTime()).as("block %d at validator %d is still not provable: %s", h, v, n).isLessThan(end);
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
   }
 
   CertifiedBlock block(int v, long h) {

@@ -26,6 +26,7 @@ import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.spec.EdECPrivateKeySpec;
 import java.security.spec.NamedParameterSpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -185,7 +186,7 @@ class ProtoOnlyClientIT {
 
     DynamicMessage submitted = call("SubmitTransaction", set(message("SubmitTransactionRequest"), "envelope", envelope).build());
     ByteString txId = (ByteString) get(submitted, "tx_id");
-    assertThat(txId.toByteArray()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(body.toByteArray()));
+    assertThat(txId).isEqualTo(sha256(body));
 
     DynamicMessage receiptResponse = call("WaitForCommit",
         set(set(message("WaitForCommitRequest"), "tx_id", txId), "timeout_millis", 60_000L).build());
@@ -194,15 +195,116 @@ class ProtoOnlyClientIT {
     assertThat(get(receipt, "tx_id")).isEqualTo(txId);
     ByteString blockHash = (ByteString) get(receiptResponse, "block_hash");
 
-    DynamicMessage certified = call("GetBlock", set(message("GetBlockRequest"), "hash", blockHash).build());
+    DynamicMessage certified = provable(set(message("GetBlockRequest"), "hash", blockHash).build());
     DynamicMessage block = (DynamicMessage) get(certified, "block");
     ByteString header = (ByteString) get(block, "header");
-    assertThat(MessageDigest.getInstance("SHA-256").digest(header.toByteArray())).isEqualTo(blockHash.toByteArray());
+    assertThat(sha256(header)).isEqualTo(blockHash);
     @SuppressWarnings("unchecked")
     List<DynamicMessage> txs = (List<DynamicMessage>) get(block, "transactions");
     assertThat(txs).anySatisfy(e -> assertThat(get(e, "body")).isEqualTo(body));
+    long height = assertFinal(genesis, certified);
+    // The genesis block has no signatures of its own: proved by the header chain up to a certified block.
+    DynamicMessage first = provable(set(message("GetBlockRequest"), "height", 0L).build());
+    assertThat((List<?>) get((DynamicMessage) get(first, "certificate"), "signatures")).isEmpty();
+    assertThat(first.hasField(first.getDescriptorForType().findFieldByName("proof"))).isTrue();
+    assertThat(assertFinal(genesis, first)).isZero();
+    assertThat(height).isPositive();
+  }
+
+  /**
+   * GetBlock until the answer carries signatures or a finality proof: a block at the uncertified
+   * tail of the chain has neither until the next certified block commits.
+   */
+  private DynamicMessage provable(DynamicMessage request) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      DynamicMessage b = call("GetBlock", request);
+      boolean signed = !((List<?>) get((DynamicMessage) get(b, "certificate"), "signatures")).isEmpty();
+      if (signed || b.hasField(b.getDescriptorForType().findFieldByName("proof")) || System.nanoTime() > deadline) {
+        return b;
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /**
+   * What a client checks with the .proto files and the JDK alone (see Finality in the ledger for
+   * the reference): the block's header is of this chain; if its certificate has signatures, 2f+1
+   * distinct genesis validators signed CommitStatement{chain_id, view, height, block_hash} of it;
+   * otherwise the proof's headers run height+1.. each naming the previous one's SHA-256 as
+   * previous_hash, and the proof's certificate certifies the last of them that way.
+   *
+   * @return the block's height
+   */
+  private long assertFinal(DynamicMessage genesis, DynamicMessage certified) throws Exception {
+    ByteString header = (ByteString) get((DynamicMessage) get(certified, "block"), "header");
+    DynamicMessage h = DynamicMessage.parseFrom(types.get("fedledger.v1.BlockHeader"), header);
+    assertThat(get(h, "chain_id")).isEqualTo(get(genesis, "chain_id"));
+    long height = (Long) get(h, "height");
     DynamicMessage certificate = (DynamicMessage) get(certified, "certificate");
-    assertThat(get(certificate, "block_hash")).isEqualTo(blockHash);
-    assertThat((List<?>) get(certificate, "signatures")).hasSizeGreaterThanOrEqualTo(3);
+    if (!((List<?>) get(certificate, "signatures")).isEmpty()) {
+      assertCertifies(genesis, certificate, height, sha256(header));
+      return height;
+    }
+    assertThat(certified.hasField(certified.getDescriptorForType().findFieldByName("proof")))
+        .as("block %d has no signatures and no finality proof", height).isTrue();
+    DynamicMessage proof = (DynamicMessage) get(certified, "proof");
+    ByteString previous = sha256(header);
+    long expected = height + 1;
+    @SuppressWarnings("unchecked")
+    List<ByteString> headers = (List<ByteString>) get(proof, "headers");
+    for (ByteString bytes : headers) {
+      DynamicMessage next = DynamicMessage.parseFrom(types.get("fedledger.v1.BlockHeader"), bytes);
+      assertThat(get(next, "chain_id")).isEqualTo(get(genesis, "chain_id"));
+      assertThat(get(next, "height")).isEqualTo(expected);
+      assertThat(get(next, "previous_hash")).as("proof header %d links", expected).isEqualTo(previous);
+      previous = sha256(bytes);
+      expected++;
+    }
+    assertCertifies(genesis, (DynamicMessage) get(proof, "certificate"), expected - 1, previous);
+    return height;
+  }
+
+  /** 2f+1 distinct genesis validators signed the CommitStatement of ({@code height}, {@code hash}) in {@code cert}. */
+  private void assertCertifies(DynamicMessage genesis, DynamicMessage cert, long height, ByteString hash) throws Exception {
+    assertThat(get(cert, "height")).isEqualTo(height);
+    assertThat(get(cert, "block_hash")).isEqualTo(hash);
+    DynamicMessage statement = set(set(set(set(message("CommitStatement"), "chain_id", get(genesis, "chain_id")),
+        "view", get(cert, "view")), "height", height), "block_hash", hash).build();
+    Map<Integer, ByteString> keys = new HashMap<>();
+    @SuppressWarnings("unchecked")
+    List<DynamicMessage> validators = (List<DynamicMessage>) get(genesis, "validators");
+    for (DynamicMessage v : validators) {
+      keys.put((Integer) get(v, "index"), (ByteString) get(v, "public_key"));
+    }
+    @SuppressWarnings("unchecked")
+    List<DynamicMessage> signatures = (List<DynamicMessage>) get(cert, "signatures");
+    assertThat(signatures.size()).isLessThanOrEqualTo(keys.size());
+    java.util.TreeSet<Integer> signers = new java.util.TreeSet<>();
+    for (DynamicMessage s : signatures) {
+      ByteString key = keys.get((Integer) get(s, "validator"));
+      if (key != null && ed25519Verifies(key, statement.toByteString(), (ByteString) get(s, "signature"))) {
+        signers.add((Integer) get(s, "validator"));
+      }
+    }
+    int f = (keys.size() - 1) / 3;
+    assertThat(signers).as("valid signers of block %d", height).hasSizeGreaterThanOrEqualTo(2 * f + 1);
+  }
+
+  /** The JDK's Ed25519 over a raw 32-byte RFC 8032 key (wrapped in its X.509 SubjectPublicKeyInfo). */
+  private static boolean ed25519Verifies(ByteString publicKey, ByteString message, ByteString signature) throws Exception {
+    byte[] spki = ByteString.copyFrom(HexFormat.of().parseHex("302a300506032b6570032100")).concat(publicKey).toByteArray();
+    Signature verifier = Signature.getInstance("Ed25519");
+    verifier.initVerify(KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki)));
+    verifier.update(message.toByteArray());
+    try {
+      return verifier.verify(signature.toByteArray());
+    } catch (java.security.SignatureException malformed) {
+      return false;
+    }
+  }
+
+  private static ByteString sha256(ByteString bytes) throws Exception {
+    return ByteString.copyFrom(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
   }
 }

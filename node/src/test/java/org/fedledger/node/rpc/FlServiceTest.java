@@ -14,6 +14,9 @@ import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.fedledger.contracts.fl.Weights;
 import org.fedledger.ledger.chain.Blocks;
+import org.fedledger.ledger.chain.Finality;
+import org.fedledger.ledger.chain.FinalityCheck;
+import org.fedledger.ledger.chain.FinalityError;
 import org.fedledger.ledger.chain.TxCheck;
 import org.fedledger.ledger.chain.TxValidator;
 import org.fedledger.ledger.crypto.Hash;
@@ -27,7 +30,6 @@ import org.fedledger.proto.AggregationRule;
 import org.fedledger.proto.Block;
 import org.fedledger.proto.BlockHeader;
 import org.fedledger.proto.CertifiedBlock;
-import org.fedledger.proto.CommitCertificate;
 import org.fedledger.proto.Contributor;
 import org.fedledger.proto.CreateTask;
 import org.fedledger.proto.Envelope;
@@ -80,7 +82,7 @@ class FlServiceTest {
   void start() {
     store = LedgerStore.open(dir.resolve("db"), tc.chain().genesisHash(), Durability.GROUP);
     GenesisCommit.ensureGenesis(store, tc.chain());
-    server = new RpcServer("127.0.0.1", 0, List.of(new FlService(store)), tc.chain().txBytesMax() + 4096);
+    server = new RpcServer("127.0.0.1", 0, List.of(new FlService(tc.chain(), store)), tc.chain().txBytesMax() + 4096);
     server.ready();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     fl = FederatedLearningApiGrpc.newBlockingStub(channel);
@@ -124,14 +126,19 @@ class FlServiceTest {
   }
 
   private CertifiedBlock commitBlock(List<Envelope> envs) {
+    return commitBlock(envs, false);
+  }
+
+  /** Commits a block of {@code envs}, with a certificate of 2f+1 signatures if {@code certified}. */
+  private CertifiedBlock commitBlock(List<Envelope> envs, boolean certified) {
     List<ParsedTx> txs = new ArrayList<>();
     for (Envelope e : envs) {
       txs.add(((TxCheck.Valid) new TxValidator(tc.chain()).check(e)).tx());
     }
     var head = store.head().orElseThrow();
     Block b = Blocks.build(tc.chain(), head, txs, store.stateRoot(), head.height(), 0, 0, head.timestampMillis() + 1);
-    CertifiedBlock cb = CertifiedBlock.newBuilder().setBlock(b).setCertificate(CommitCertificate.newBuilder()
-        .setHeight(head.height() + 1).setBlockHash(Blocks.hash(b).bytes())).build();
+    CertifiedBlock cb = CertifiedBlock.newBuilder().setBlock(b)
+        .setCertificate(tc.certificate(head.height() + 1, Blocks.hash(b), certified)).build();
     new BlockCommitter(tc.chain(), store, Durability.GROUP).commit(cb, txs);
     return cb;
   }
@@ -204,10 +211,23 @@ class FlServiceTest {
     assertThat(m.getContributorsList()).extracting(Contributor::getTxId).containsExactlyInAnyOrderElementsOf(accepted);
     assertThat(m.getContributorsList().stream().mapToDouble(Contributor::getWeight).sum()).isCloseTo(1.0,
         org.assertj.core.data.Offset.offset(1e-12));
-    // The block that stored it, with its certificate naming that block's hash.
+    // The block that stored it, as stored: it has no certificate of its own and nothing certified
+    // is above it yet, so it is not provably final yet.
     assertThat(r.getBlock()).isEqualTo(closingBlock);
     assertThat(BlockHeader.parseFrom(r.getBlock().getBlock().getHeader()).getHeight()).isEqualTo(4);
     assertThat(r.getBlock().getCertificate().getBlockHash()).isEqualTo(Blocks.hash(r.getBlock().getBlock()).bytes());
+    Finality finality = new Finality(tc.chain());
+    assertThat(finality.check(r.getBlock())).isInstanceOfSatisfying(FinalityCheck.NotProved.class,
+        n -> assertThat(n.error()).isEqualTo(FinalityError.NO_PROOF));
+    // Once a certified block commits above it, the model's block comes with the proof.
+    CertifiedBlock certified = commitBlock(List.of(), true);
+    ModelResponse proved = fl.getModel(GetModelRequest.newBuilder().setTaskId(TASK).setVersion(1).build());
+    assertThat(proved.getBlock().getBlock()).isEqualTo(closingBlock.getBlock());
+    assertThat(proved.getBlock().getProof().getCertificate()).isEqualTo(certified.getCertificate());
+    FinalityCheck check = finality.check(proved.getBlock());
+    assertThat(check.ok()).as(check.toString()).isTrue();
+    assertThat(((FinalityCheck.Final) check).certifiedHeight()).isEqualTo(5);
+    assertThat(((FinalityCheck.Final) check).header().getHeight()).isEqualTo(m.getHeight());
 
     ModelResponse hashOnly = fl.getModel(GetModelRequest.newBuilder().setTaskId(TASK).setVersion(1).build());
     assertThat(hashOnly.getModel().getWeights()).isEmpty();
@@ -218,6 +238,10 @@ class FlServiceTest {
         .setIncludeWeights(true).build()).getModel();
     assertThat(Weights.unpack(initial.getWeights())).containsExactly(0f, 0f, 0f, 0f);
     assertThat(initial.getContributorsList()).isEmpty();
+    FinalityCheck initialBlock = finality.check(fl.getModel(GetModelRequest.newBuilder().setTaskId(TASK).setVersion(0)
+        .build()).getBlock());
+    assertThat(initialBlock.ok()).as(initialBlock.toString()).isTrue();
+    assertThat(((FinalityCheck.Final) initialBlock).header().getHeight()).isEqualTo(initial.getHeight());
   }
 
   @Test

@@ -24,6 +24,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import org.fedledger.ledger.chain.Blocks;
+import org.fedledger.ledger.chain.Finality;
+import org.fedledger.ledger.chain.FinalityCheck;
+import org.fedledger.ledger.chain.FinalityError;
 import org.fedledger.ledger.chain.TxCheck;
 import org.fedledger.ledger.chain.TxValidator;
 import org.fedledger.ledger.crypto.Hash;
@@ -36,7 +39,6 @@ import org.fedledger.node.store.BlockCommitter;
 import org.fedledger.node.store.GenesisCommit;
 import org.fedledger.proto.Block;
 import org.fedledger.proto.CertifiedBlock;
-import org.fedledger.proto.CommitCertificate;
 import org.fedledger.proto.Envelope;
 import org.fedledger.proto.ReceiptStatus;
 import org.fedledger.proto.Transaction;
@@ -84,7 +86,7 @@ class LedgerServiceTest {
         new LedgerService(tc.chain(), store, intake, feed,
             () -> NodeStatus.newBuilder().setChainId(TestChain.CHAIN_ID).setHeight(7).build(),
             scheduler, 60_000, metrics),
-        new FlService(store));
+        new FlService(tc.chain(), store));
     server = new RpcServer("127.0.0.1", 0, services, tc.chain().txBytesMax() + 4096);
     server.ready();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
@@ -159,14 +161,19 @@ class LedgerServiceTest {
   }
 
   private CertifiedBlock commitBlock(List<Envelope> envs) {
+    return commitBlock(envs, false);
+  }
+
+  /** Commits a block of {@code envs}, with a certificate of 2f+1 signatures if {@code certified}. */
+  private CertifiedBlock commitBlock(List<Envelope> envs, boolean certified) {
     List<ParsedTx> txs = new ArrayList<>();
     for (Envelope e : envs) {
       txs.add(parsed(e));
     }
     var head = store.head().orElseThrow();
     Block b = Blocks.build(tc.chain(), head, txs, store.stateRoot(), head.height(), 0, 0, head.timestampMillis() + 1);
-    CertifiedBlock cb = CertifiedBlock.newBuilder().setBlock(b).setCertificate(CommitCertificate.newBuilder()
-        .setHeight(head.height() + 1).setBlockHash(Blocks.hash(b).bytes())).build();
+    CertifiedBlock cb = CertifiedBlock.newBuilder().setBlock(b)
+        .setCertificate(tc.certificate(head.height() + 1, Blocks.hash(b), certified)).build();
     new BlockCommitter(tc.chain(), store, Durability.GROUP).commit(cb, txs);
     feed.committed(head.height() + 1);
     return cb;
@@ -193,6 +200,87 @@ class LedgerServiceTest {
         .setPublicKey(TestChain.key(1001).publicKey()).build()).getName()).isEqualTo("hospital-1");
     assertThatThrownBy(() -> stub.getBlock(GetBlockRequest.newBuilder().setHeight(9).build()))
         .hasMessageContaining("NOT_FOUND: no committed block at height 9");
+  }
+
+  private CertifiedBlock getBlock(long height) {
+    return stub.getBlock(GetBlockRequest.newBuilder().setHeight(height).build());
+  }
+
+  private FinalityCheck.Final assertFinal(CertifiedBlock served, long certifiedHeight) {
+    FinalityCheck c = new Finality(tc.chain()).check(served);
+    assertThat(c.ok()).as(c.toString()).isTrue();
+    FinalityCheck.Final f = (FinalityCheck.Final) c;
+    assertThat(f.certifiedHeight()).isEqualTo(certifiedHeight);
+    return f;
+  }
+
+  @Test
+  void aBlockWithoutACertificateIsServedWithTheProofOfTheFirstCertifiedBlockAbove() {
+    CertifiedBlock one = commitBlock(List.of(tc.register(1, 1)));
+    CertifiedBlock two = commitBlock(List.of(tc.register(2, 2)));
+    CertifiedBlock three = commitBlock(List.of(tc.register(3, 3)), true);
+    CertifiedBlock four = commitBlock(List.of(tc.register(4, 4)));
+
+    // Block 1: headers 2 and 3, then block 3's certificate; the transactions are those of the block.
+    CertifiedBlock served = getBlock(1);
+    assertThat(served.getBlock()).isEqualTo(one.getBlock());
+    assertThat(served.getCertificate()).isEqualTo(one.getCertificate());
+    assertThat(served.getProof().getHeadersList()).containsExactly(two.getBlock().getHeader(), three.getBlock().getHeader());
+    assertThat(served.getProof().getCertificate()).isEqualTo(three.getCertificate());
+    assertFinal(served, 3);
+    assertFinal(getBlock(2), 3);
+    assertThat(stub.getBlock(GetBlockRequest.newBuilder().setHash(Blocks.hash(two.getBlock()).bytes()).build()))
+        .isEqualTo(getBlock(2));
+    // The genesis block has no signatures either: proved by blocks 1..3.
+    assertThat(getBlock(0).getProof().getHeadersCount()).isEqualTo(3);
+    assertFinal(getBlock(0), 3);
+    // Block 3 is certified: served as stored, final by its own certificate.
+    assertThat(getBlock(3)).isEqualTo(three);
+    assertThat(assertFinal(getBlock(3), 3).selfCertified()).isTrue();
+    // Block 4, the uncertified tail (also the head): no proof yet, and the client is told to ask again.
+    assertThat(getBlock(4)).isEqualTo(four);
+    assertThat(stub.getBlock(GetBlockRequest.newBuilder().setLatest(true).build())).isEqualTo(four);
+    FinalityCheck tail = new Finality(tc.chain()).check(getBlock(4));
+    assertThat(tail).isInstanceOfSatisfying(FinalityCheck.NotProved.class,
+        n -> assertThat(n.error()).isEqualTo(FinalityError.NO_PROOF));
+    String rpc = "--rpc=127.0.0.1:" + server.port();
+    assertThat(cli(0, "block", rpc, "--height", "4")).contains("\"finality\": {\"final\": false, \"reason\": \"NO_PROOF\"")
+        .doesNotContain("\"proof\"");
+    assertThat(cli(0, "block", rpc, "--height", "1")).contains("\"proof\": {\"headers\": 2,")
+        .contains("\"finality\": {\"final\": true, \"by\": \"the certificate of block 3 and the headers up to it\"}");
+    assertThat(cli(0, "block", rpc, "--height", "3")).contains("\"finality\": {\"final\": true, \"by\": \"its own certificate\"}");
+    // Checked against another chain's genesis, the certificate does not verify: exit code 1.
+    Path otherGenesis = dir.resolve("other-genesis.json");
+    org.fedledger.ledger.chain.GenesisFile.write(otherGenesis, TestChain.of(4, 31000).chain().genesis().toBuilder()
+        .setChainId("other-chain").build());
+    assertThat(cli(1, "block", rpc, "--height", "3", "--genesis", otherGenesis.toString()))
+        .contains("\"final\": false, \"reason\": \"WRONG_CHAIN\"");
+
+    // Once a certified block commits above it, block 4 has its proof; proofs are never stored.
+    CertifiedBlock five = commitBlock(List.of(), false);
+    CertifiedBlock six = commitBlock(List.of(tc.register(5, 5)), true);
+    assertThat(getBlock(4).getProof().getHeadersList()).containsExactly(five.getBlock().getHeader(), six.getBlock().getHeader());
+    assertFinal(getBlock(4), 6);
+    assertFinal(getBlock(1), 3);
+    for (long h = 0; h <= 6; h++) {
+      assertThat(store.block(h).orElseThrow().hasProof()).isFalse();
+    }
+  }
+
+  /** Runs the {@code fedledger} CLI, checks its exit code and returns what it printed. */
+  private static synchronized String cli(int expectedCode, String... args) {
+    java.io.PrintStream old = System.out;
+    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+    int code;
+    System.setOut(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      code = org.fedledger.node.cli.Fedledger.run(args);
+    } finally {
+      System.setOut(old);
+    }
+    String out = buffer.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(code).as("fedledger " + String.join(" ", args) + "\n" + out).isEqualTo(expectedCode);
+    return out;
   }
 
   @Test
