@@ -11,6 +11,7 @@ import org.fedledger.proto.Block;
 import org.fedledger.proto.BlockHeader;
 import org.fedledger.proto.Checkpoint;
 import org.fedledger.proto.Commit;
+import org.fedledger.proto.CommitStatement;
 import org.fedledger.proto.ConsensusMessage;
 import org.fedledger.proto.PrePrepare;
 import org.fedledger.proto.Prepare;
@@ -30,7 +31,55 @@ final class Byzantine {
       case WITHHOLD -> msg.hasPrePrepare() || msg.hasNewView() ? List.of() : List.of(msg);
       case RANDOM_VOTES -> List.of(randomVote(c.random, msg));
       case GARBAGE -> List.of(msg);
+      case NEVER_CERTIFY -> List.of(certifyAs(c, h, msg, false));
+      case CERTIFY_ALL -> List.of(certifyAs(c, h, msg, true));
+      case JUNK_COMMIT_SIGNATURES -> List.of(junkCommitSignature(c.random, msg));
+      case SIGN_UNCERTIFIED -> List.of(signCommit(c, h, msg));
     };
+  }
+
+  /**
+   * As leader, sets PrePrepare.certify to {@code certify} whatever the replica chose, and makes
+   * its own COMMITs for its proposals match (signed iff certified), so that its lie is consistent.
+   */
+  private static ConsensusMessage certifyAs(Cluster c, SimHost h, ConsensusMessage msg, boolean certify) {
+    if (msg.hasPrePrepare()) {
+      return ConsensusMessage.newBuilder().setPrePrepare(msg.getPrePrepare().toBuilder().setCertify(certify)).build();
+    }
+    if (msg.hasCommit() && Long.remainderUnsigned(msg.getCommit().getView(), c.n) == h.index) {
+      Commit commit = msg.getCommit();
+      boolean certified = certify || commit.getSequence() % h.config.checkpointIntervalBlocks() == 0;
+      if (!certified) {
+        return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().clearSignature()).build();
+      }
+      return signCommit(c, h, msg);
+    }
+    return msg;
+  }
+
+  /** A COMMIT that carries a signature gets a junk, empty or short one instead. */
+  private static ConsensusMessage junkCommitSignature(SplittableRandom random, ConsensusMessage msg) {
+    if (!msg.hasCommit() || msg.getCommit().getSignature().isEmpty()) {
+      return msg;
+    }
+    ByteString sig = switch (random.nextInt(3)) {
+      case 0 -> Cluster.bytes(random, 64);
+      case 1 -> ByteString.EMPTY;
+      default -> Cluster.bytes(random, 1 + random.nextInt(63));
+    };
+    return ConsensusMessage.newBuilder().setCommit(msg.getCommit().toBuilder().setSignature(sig)).build();
+  }
+
+  /** A COMMIT without a signature gets a valid one (the statement signed honestly, where none is due). */
+  private static ConsensusMessage signCommit(Cluster c, SimHost h, ConsensusMessage msg) {
+    if (!msg.hasCommit() || !msg.getCommit().getSignature().isEmpty()) {
+      return msg;
+    }
+    Commit commit = msg.getCommit();
+    ByteString sig = c.sim.validatorKeys.get(h.index).sign(CommitStatement.newBuilder()
+        .setChainId(c.sim.chain.chainId()).setView(commit.getView()).setHeight(commit.getSequence())
+        .setBlockHash(commit.getBlockHash()).build().toByteString());
+    return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().setSignature(sig)).build();
   }
 
   /** To odd destinations (mostly), a different block for the same (view, sequence), validly signed. */

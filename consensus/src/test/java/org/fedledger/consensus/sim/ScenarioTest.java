@@ -72,7 +72,8 @@ class ScenarioTest {
 
   @Test
   void stateTransferCompletesWhenTheServingPeerCrashesMidway() {
-    Cluster cluster = Cluster.of(4, 5, cfg -> cfg.withPipeline(64, 4).withTransferBatchBlocks(3));
+    // Small batches (a replica asks for max(batch, K) blocks at once), so the transfer takes many requests.
+    Cluster cluster = Cluster.of(4, 5, cfg -> cfg.withPipeline(4, 4).withTransferBatchBlocks(3));
     cluster.isolate(3);
     for (int k = 0; k < 30; k++) {
       cluster.submit(k % 3);

@@ -83,7 +83,8 @@ class SeedsTest {
       exercised.forEach((what, count) -> assertThat(count).as(what).isPositive());
       assertThat(totals.byzantine.keySet()).as("Byzantine kinds")
           .containsExactlyInAnyOrder(Behavior.EQUIVOCATE, Behavior.WITHHOLD, Behavior.RANDOM_VOTES, Behavior.GARBAGE,
-              Behavior.TWINS);
+              Behavior.TWINS, Behavior.NEVER_CERTIFY, Behavior.CERTIFY_ALL, Behavior.JUNK_COMMIT_SIGNATURES,
+              Behavior.SIGN_UNCERTIFIED);
       assertThat(totals.n4).as("runs with n = 4").isPositive();
       assertThat(totals.n7).as("runs with n = 7").isPositive();
     }

@@ -37,7 +37,8 @@ final class SimRun {
     Arrays.fill(behavior, Behavior.HONEST);
     int byzantine = plan.nextInt(f + 1);
     Behavior[] kinds = {Behavior.EQUIVOCATE, Behavior.WITHHOLD, Behavior.RANDOM_VOTES, Behavior.GARBAGE,
-        Behavior.TWINS};
+        Behavior.TWINS, Behavior.NEVER_CERTIFY, Behavior.CERTIFY_ALL, Behavior.JUNK_COMMIT_SIGNATURES,
+        Behavior.SIGN_UNCERTIFIED};
     List<Behavior> chosen = new ArrayList<>();
     for (int k = 0; k < byzantine; k++) {
       int who;
