@@ -598,6 +598,14 @@ public final class Replica {
     return transfer.blocksFetched();
   }
 
+  /**
+   * State-transfer responses accepted on f+1 peers serving the same blocks rather than on a
+   * certificate (blocks above the newest certified one).
+   */
+  public long transfersOnMatchingPeers() {
+    return transfer.weaklyAnchored();
+  }
+
   /** State transfers that fetched blocks and then caught up with every peer. */
   public long transfersCompleted() {
     return transfer.transfersCompleted();

@@ -39,11 +39,43 @@ final class Byzantine {
   }
 
   /**
+   * What a Byzantine validator's replica is given of an incoming message. A leader that lies
+   * about PrePrepare.certify runs code whose rule matches its lie: the simulator models that by
+   * handing its (honest) replica the peers' COMMITs for its own proposals in the shape its replica
+   * expects (it holds every key), so that it commits along as a consistent liar would.
+   */
+  static ConsensusMessage inbound(Behavior b, Cluster c, SimHost h, int from, ConsensusMessage msg) {
+    if ((b != Behavior.NEVER_CERTIFY && b != Behavior.CERTIFY_ALL) || !msg.hasCommit()
+        || Long.remainderUnsigned(msg.getCommit().getView(), c.n) != h.index
+        || msg.getCommit().getSequence() % h.config.checkpointIntervalBlocks() == 0) {
+      return msg;
+    }
+    Commit commit = msg.getCommit();
+    Boolean asked = h.proposedCertify.get(commit.getView() + "/" + commit.getSequence());
+    if (asked == null || asked == !commit.getSignature().isEmpty()) {
+      return msg; // not its proposal, or already in the shape its replica expects
+    }
+    if (commit.getSignature().isEmpty()) {
+      return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().setSignature(commitSignature(c, from,
+          commit))).build();
+    }
+    return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().clearSignature()).build();
+  }
+
+  private static ByteString commitSignature(Cluster c, int signer, Commit commit) {
+    return c.sim.validatorKeys.get(signer).sign(CommitStatement.newBuilder().setChainId(c.sim.chain.chainId())
+        .setView(commit.getView()).setHeight(commit.getSequence()).setBlockHash(commit.getBlockHash()).build()
+        .toByteString());
+  }
+
+  /**
    * As leader, sets PrePrepare.certify to {@code certify} whatever the replica chose, and makes
    * its own COMMITs for its proposals match (signed iff certified), so that its lie is consistent.
    */
   private static ConsensusMessage certifyAs(Cluster c, SimHost h, ConsensusMessage msg, boolean certify) {
     if (msg.hasPrePrepare()) {
+      h.proposedCertify.put(msg.getPrePrepare().getView() + "/" + msg.getPrePrepare().getSequence(),
+          msg.getPrePrepare().getCertify());
       return ConsensusMessage.newBuilder().setPrePrepare(msg.getPrePrepare().toBuilder().setCertify(certify)).build();
     }
     if (msg.hasCommit() && Long.remainderUnsigned(msg.getCommit().getView(), c.n) == h.index) {
@@ -76,10 +108,8 @@ final class Byzantine {
       return msg;
     }
     Commit commit = msg.getCommit();
-    ByteString sig = c.sim.validatorKeys.get(h.index).sign(CommitStatement.newBuilder()
-        .setChainId(c.sim.chain.chainId()).setView(commit.getView()).setHeight(commit.getSequence())
-        .setBlockHash(commit.getBlockHash()).build().toByteString());
-    return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().setSignature(sig)).build();
+    return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().setSignature(commitSignature(c, h.index,
+        commit))).build();
   }
 
   /** To odd destinations (mostly), a different block for the same (view, sequence), validly signed. */

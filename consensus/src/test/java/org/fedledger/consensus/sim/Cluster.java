@@ -158,6 +158,9 @@ public final class Cluster {
       serve(h, e.from(), msg.getBlockRequest());
       return;
     }
+    if (behavior[h.index] != Behavior.HONEST) {
+      msg = Byzantine.inbound(behavior[h.index], this, h, e.from(), msg);
+    }
     feed(h, new Input.Receive(e.from(), msg));
   }
 

@@ -25,7 +25,8 @@ final class SimRun {
       long transfers, long transfersAfterPeerLoss, long transferredBlocks, long crashes, long restarts, long wipes,
       long crashesAfterPersist, long partitions, long netSent, long netDropped, long netDuplicated, long netDelayed,
       long netReordered, long garbage, long equivocations, long txCommitted, long height, String headHash,
-      long livenessTicks, TreeMap<Drop, Long> drops) {}
+      long livenessTicks, TreeMap<Drop, Long> drops, long certifiedCommits, long uncertifiedCommits,
+      long transfersOnMatchingPeers, long uncertifiedHeads) {}
 
   private SimRun() {}
 
@@ -132,6 +133,7 @@ final class SimRun {
     long transfers = 0;
     long transfersAfterPeerLoss = 0;
     long transferred = 0;
+    long onMatching = 0;
     long crashCount = 0;
     long restarts = 0;
     long wipes = 0;
@@ -142,9 +144,20 @@ final class SimRun {
         transfers += h.transfers();
         transfersAfterPeerLoss += h.transfersAfterPeerLoss();
         transferred += h.transferredBlocks();
+        onMatching += h.transfersOnMatchingPeers();
         crashCount += h.crashes;
         restarts += h.restarts;
         wipes += h.wipes;
+      }
+    }
+    // Quiesced: every honest chain's tail above its newest certified block is below K blocks (checked
+    // after every commit too); count the heads left without a certificate of their own.
+    long uncertifiedHeads = 0;
+    for (int i = 0; i < n; i++) {
+      if (behavior[i] == Behavior.HONEST) {
+        int tail = Cluster.uncertifiedTail(c.hosts[i][0]);
+        c.check(tail < k, "validator " + i + " ends with " + tail + " blocks without signatures, K = " + k);
+        uncertifiedHeads += tail > 0 ? 1 : 0;
       }
     }
     long height = 0;
@@ -158,7 +171,8 @@ final class SimRun {
     return new Outcome(seed, n, chosen, c.ticks, maxView, viewChanges, transfers, transfersAfterPeerLoss, transferred,
         crashCount, restarts, wipes, c.crashesAfterPersist, partitionEvents, c.net.sent, c.net.dropped,
         c.net.duplicated, c.net.delayed, c.net.reordered, c.garbageSent, c.equivocationsProved, c.submitted.size(),
-        height, headHash, waited, c.drops());
+        height, headHash, waited, c.drops(), c.certifiedCommits, c.uncertifiedCommits, onMatching,
+        uncertifiedHeads);
   }
 
   /**
