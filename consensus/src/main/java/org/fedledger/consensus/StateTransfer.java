@@ -353,6 +353,9 @@ final class StateTransfer {
     }
     for (int i = 0; i <= top; i++) {
       CertifiedBlock b = blocks.get(i);
+      if (b.hasProof()) {
+        b = b.toBuilder().clearProof().build(); // a serving node's FinalityProof is never stored
+      }
       ChainHead h = heads.get(i);
       reconcileSlot(h, b, txs.get(i));
       r.emit(b, txs.get(i), h);

@@ -134,4 +134,14 @@ class StateTransferTest {
     assertThat(r.dropCounts()).containsKey(Drop.INVALID_TRANSFER);
     assertThat(receive(r, 1, blocks).commit()).hasSize(3);
   }
+
+  @Test
+  void aServedFinalityProofIsNotHandedOnForStorage() {
+    List<CertifiedBlock> blocks = burstOfThree(ReplicaTest::configK8);
+    CertifiedBlock withProof = blocks.get(1).toBuilder().setProof(org.fedledger.proto.FinalityProof.newBuilder()
+        .addHeaders(blocks.get(2).getBlock().getHeader()).setCertificate(blocks.get(2).getCertificate())).build();
+    Ready ready = receive(fresh(ReplicaTest::configK8), 2, List.of(blocks.get(0), withProof, blocks.get(2)));
+    assertThat(ready.commit()).hasSize(3);
+    assertThat(ready.commit().get(1).block()).isEqualTo(blocks.get(1));
+  }
 }
