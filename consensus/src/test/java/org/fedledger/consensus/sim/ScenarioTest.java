@@ -147,6 +147,25 @@ class ScenarioTest {
   }
 
   @Test
+  void aLoadedChainIsCertifiedEveryKBlocksAndAtTheEndOfTheLoad() {
+    Cluster cluster = Cluster.of(4, 24, c -> c.withPipeline(8, 4).withBlocks(1, 1 << 20, 0));
+    for (int k = 0; k < 60; k++) {
+      cluster.submit(0); // 60 requests at once at the leader: one burst of 60 one-transaction blocks
+    }
+    cluster.tick(300);
+    assertTrue(cluster.allCommitted());
+    assertEquals(0, cluster.view());
+    assertEquals(60, cluster.height(1));
+    assertThat(certifiedHeights(cluster, 1)).as("first of the view, multiples of K = 8, end of the burst")
+        .containsExactly(1L, 8L, 16L, 24L, 32L, 40L, 48L, 56L, 60L);
+    cluster.crash(2);
+    cluster.restart(2, true);
+    cluster.tick(100);
+    assertEquals(60, cluster.height(2));
+    assertThat(certifiedHeights(cluster, 2)).isEqualTo(certifiedHeights(cluster, 1));
+  }
+
+  @Test
   void aLeaderThatCertifiesEveryBlockCostsSignaturesOnly() {
     Cluster cluster = Cluster.of(22, behaviors(4, 0, Behavior.CERTIFY_ALL), c -> c.withBlocks(1, 1 << 20, 0));
     for (int k = 0; k < 12; k++) {
