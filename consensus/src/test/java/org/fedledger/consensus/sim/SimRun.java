@@ -12,9 +12,9 @@ import org.fedledger.ledger.exec.ParsedTx;
  * One random run from a seed: the seed picks n (4 or 7), K, W, block size, a fault mix (network
  * drop/duplicate/delay rates, partitions, crashes and restarts with or without the data
  * directory, crashes between persisting and sending) and up to f Byzantine validators; clients
- * submit transactions during the faulty phase. Then faults stop (Byzantine validators keep
- * lying), crashed validators restart, clients retry, and every submitted transaction must commit
- * at every honest validator within {@link #LIVENESS_TICKS}.
+ * submit transactions during the faulty phase, one at a time or in bursts. Then faults stop
+ * (Byzantine validators keep lying), crashed validators restart, clients retry, and every
+ * submitted transaction must commit at every honest validator within {@link #LIVENESS_TICKS}.
  */
 final class SimRun {
   /** Bound on simulated time from the end of faults to every transaction committed (60 s). */
@@ -74,7 +74,13 @@ final class SimRun {
     int wipedCount = 0;
     for (int t = 0; t < faultTicks; t++) {
       if (plan.nextInt(faultTicks) < txCount) {
-        c.submit(plan.nextInt(n));
+        // Now and then a client burst: the leader has more than one block's worth pooled, so the
+        // blocks before the last of the burst are not certified (unless K divides their height).
+        int to = plan.nextInt(n);
+        int burst = plan.nextInt(4) == 0 ? 2 + plan.nextInt(7) : 1;
+        for (int b = 0; b < burst; b++) {
+          c.submit(to);
+        }
       }
       if (crashes && plan.nextInt(60) == 0) {
         int who = plan.nextInt(n);
