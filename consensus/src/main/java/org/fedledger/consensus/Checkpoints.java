@@ -109,7 +109,7 @@ final class Checkpoints {
         .toByteString()));
     for (Long seq : new ArrayList<>(r.slots.headMap(s, true).keySet())) {
       r.slots.remove(seq);
-      r.persistOp(new Persist(LogKeys.slot(seq), null));
+      r.forgetSlot(seq);
     }
     checkpointVotes.headMap(s, true).clear();
     if (ownCheckpoint != null && ownCheckpoint.msg().getCheckpoint().getSequence() <= s) {

@@ -20,6 +20,17 @@ public final class LogKeys {
   /** Prefix of the {@code SlotRecord}s; the key ends with the 8-byte big-endian sequence. */
   public static final ByteString SLOT_PREFIX = ascii("pbft/slot/");
 
+  /**
+   * Prefix of the certify marks: the key ends with the 8-byte big-endian sequence, the value is the
+   * 8-byte big-endian view whose accepted PRE-PREPARE asked for a certificate.
+   */
+  public static final ByteString CERTIFY_PREFIX = ascii("pbft/certify/");
+
+  /** The key of the certify mark of {@code sequence}. */
+  public static ByteString certify(long sequence) {
+    return CERTIFY_PREFIX.concat(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(sequence).array()));
+  }
+
   /** The key of the slot record of {@code sequence}. */
   public static ByteString slot(long sequence) {
     return SLOT_PREFIX.concat(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(sequence).array()));

@@ -64,11 +64,14 @@ final class NormalCase {
       Block block = Blocks.build(r.chain, parent, txs, r.executedRoot, r.executedHeight, r.self, r.view, ts);
       Hash hash = Blocks.hash(block);
       ByteString sig = r.config.keys().sign(r.statements.proposal(r.view, next, hash.bytes()));
-      PrePrepare pp = PrePrepare.newBuilder().setView(r.view).setSequence(next).setBlock(block).setSignature(sig).build();
+      boolean certify = Certification.leaderAsks(r.proposedInView != r.view, r.pool.availableCount() == 0);
+      r.proposedInView = r.view;
+      PrePrepare pp = PrePrepare.newBuilder().setView(r.view).setSequence(next).setBlock(block).setSignature(sig)
+          .setCertify(certify).build();
       BlockHeader header = ProposalCheck.header(block);
       Slot slot = r.slot(next);
       slot.votesFor(r.view);
-      slot.accept(r.view, block, header, hash, txs, pp);
+      slot.accept(r.view, block, header, hash, txs, pp, pp.getCertify());
       r.persistSlot(slot);
       r.broadcast(ConsensusMessage.newBuilder().setPrePrepare(pp).build());
       maybePrepared(slot);
@@ -172,7 +175,7 @@ final class NormalCase {
       }
     }
     slot.votesFor(r.view);
-    slot.accept(r.view, pp.getBlock(), h, hash, txs, pp);
+    slot.accept(r.view, pp.getBlock(), h, hash, txs, pp, pp.getCertify());
     r.pool.markInFlight(txs, r.ticks);
     r.persistSlot(slot);
     slot.prepares[r.self] = hash;
@@ -239,36 +242,46 @@ final class NormalCase {
     if (slot == null) {
       return;
     }
-    if (c.getSignature().size() != 64) {
-      r.drop(Drop.MALFORMED, from, "commit signature length " + c.getSignature().size());
+    ByteString sig = c.getSignature();
+    if (!sig.isEmpty() && sig.size() != 64) {
+      r.drop(Drop.MALFORMED, from, "commit signature length " + sig.size());
       return;
     }
     if (slot.commitHashes[from] != null) {
       r.count(Drop.DUPLICATE);
       return;
     }
-    boolean verify = shouldVerifyCommit(from, c.getSequence());
-    if (verify
-        && !r.statements.verify(from, r.statements.commit(c.getView(), c.getSequence(), c.getBlockHash()), c.getSignature())) {
-      r.suspects[from] = true;
-      r.drop(Drop.BAD_SIGNATURE, from, "commit " + c.getSequence() + " (validator " + from + " is now verified always)");
+    Hash h = Hash.of(c.getBlockHash());
+    if (slot.hasPrePrepare(r.view) && h.equals(slot.hash) && !signedAsItMustBe(slot, sig)) {
+      r.drop(Drop.MALFORMED, from, commitShapeProblem(slot, c.getSequence()));
       return;
     }
-    slot.commitHashes[from] = Hash.of(c.getBlockHash());
-    slot.commitSignatures[from] = c.getSignature();
-    slot.commitVerified[from] = verify;
+    // The channel authenticated the sender: the COMMIT counts without a signature check. A signature
+    // (certified blocks only) is checked when the certificate is built, or now if the sender was
+    // once caught with a bad one, so that it cannot hold a certificate back.
+    boolean verified = false;
+    if (!sig.isEmpty() && r.suspects[from]) {
+      if (!r.statements.verify(from, r.statements.commit(c.getView(), c.getSequence(), c.getBlockHash()), sig)) {
+        r.drop(Drop.BAD_SIGNATURE, from, "commit " + c.getSequence() + " (validator " + from + " is verified always)");
+        return;
+      }
+      verified = true;
+    }
+    slot.commitHashes[from] = h;
+    slot.commitSignatures[from] = sig;
+    slot.commitVerified[from] = verified;
     maybeCommitted(slot);
   }
 
-  /**
-   * Commit signatures go into certificates that outsiders verify, but verifying each on receipt
-   * would cost more than the rest of the normal case. So a replica verifies one commit in
-   * {@link Replica#COMMIT_SAMPLE_PERIOD} per validator (deterministic round robin) and, once a
-   * validator has sent one bad signature, all of its commits: a junk signer is caught within a
-   * few blocks and cannot spoil later certificates.
-   */
-  private boolean shouldVerifyCommit(int from, long sequence) {
-    return r.suspects[from] || Math.floorMod(sequence + from, Replica.COMMIT_SAMPLE_PERIOD) == 0;
+  /** A COMMIT for a certified block carries a signature; one for any other block carries none. */
+  private boolean signedAsItMustBe(Slot slot, ByteString signature) {
+    return slot.certified(r.config.checkpointIntervalBlocks()) != signature.isEmpty();
+  }
+
+  private String commitShapeProblem(Slot slot, long sequence) {
+    return slot.certified(r.config.checkpointIntervalBlocks())
+        ? "unsigned commit for certified block " + sequence
+        : "signed commit for uncertified block " + sequence;
   }
 
   private Slot voteSlot(int from, long s, ByteString hash) {
@@ -341,7 +354,9 @@ final class NormalCase {
     if (s.commitSent) {
       return;
     }
-    ByteString sig = r.config.keys().sign(r.statements.commit(r.view, s.sequence, s.hash.bytes()));
+    ByteString sig = s.certified(r.config.checkpointIntervalBlocks())
+        ? r.config.keys().sign(r.statements.commit(r.view, s.sequence, s.hash.bytes()))
+        : ByteString.EMPTY;
     s.commitSent = true;
     s.commitHashes[r.self] = s.hash;
     s.commitSignatures[r.self] = sig;
@@ -359,13 +374,28 @@ final class NormalCase {
     if (slot.committed || !slot.preparedNow || slot.voteView != r.view || slot.sequence <= r.committedHead.height()) {
       return;
     }
+    // COMMITs that arrived before the PRE-PREPARE could not be checked for their shape then.
+    for (int i = 0; i < r.n; i++) {
+      if (slot.hash.equals(slot.commitHashes[i]) && !signedAsItMustBe(slot, slot.commitSignatures[i])) {
+        r.drop(Drop.MALFORMED, i, commitShapeProblem(slot, slot.sequence));
+        slot.commitHashes[i] = null;
+        slot.commitSignatures[i] = null;
+        slot.commitVerified[i] = false;
+      }
+    }
     if (slot.count(slot.commitHashes, slot.hash, -1) < r.quorum) {
+      return;
+    }
+    CommitCertificate.Builder cert = CommitCertificate.newBuilder().setView(slot.voteView).setHeight(slot.sequence)
+        .setBlockHash(slot.hash.bytes());
+    if (!slot.certified(r.config.checkpointIntervalBlocks())) {
+      freeze(slot, cert); // not certified: 2f+1 authenticated COMMITs commit it, the certificate has no signatures
       return;
     }
     // The certificate is built now, from this view's votes: if a lower block is still missing, a
     // view change may clear the votes before this block is handed over. It must convince peers
-    // (state transfer) and outsiders, so it holds 2f+1 signatures that verified: those sampled on
-    // receipt are checked now (soak seed 217276: two junk signers spoiled a certificate, and the
+    // (state transfer) and outsiders, so it holds 2f+1 signatures that verified: those not verified
+    // on receipt are checked now (soak seed 217276: two junk signers spoiled a certificate, and the
     // replicas that fetched the block refused it forever).
     int valid = 0;
     for (int i = 0; i < r.n && valid < r.quorum; i++) {
@@ -389,13 +419,16 @@ final class NormalCase {
     if (valid < r.quorum) {
       return; // a junk signature was caught: wait for more COMMITs
     }
-    CommitCertificate.Builder cert = CommitCertificate.newBuilder().setView(slot.voteView).setHeight(slot.sequence)
-        .setBlockHash(slot.hash.bytes());
     for (int i = 0; i < r.n && cert.getSignaturesCount() < r.quorum; i++) {
       if (slot.hash.equals(slot.commitHashes[i]) && slot.commitVerified[i]) {
         cert.addSignatures(ValidatorSignature.newBuilder().setValidator(i).setSignature(slot.commitSignatures[i]));
       }
     }
+    freeze(slot, cert);
+  }
+
+  /** The block is committed here with {@code cert}: frozen now, handed over in height order. */
+  private void freeze(Slot slot, CommitCertificate.Builder cert) {
     slot.committed = true;
     slot.certified = CertifiedBlock.newBuilder().setBlock(slot.block).setCertificate(cert).build();
     drainCommitted();
@@ -424,12 +457,7 @@ final class NormalCase {
         break;
       }
       if (s.block != null && !s.header.getPreviousHash().equals(parent.hash().bytes())) {
-        s.ppView = -1;
-        s.block = null;
-        s.hash = null;
-        s.header = null;
-        s.txs = null;
-        s.prePrepare = null;
+        s.clearPrePrepare();
         r.persistSlot(s);
       }
       if (s.block == null) {

@@ -83,9 +83,10 @@ public final class Replica {
   long lastStatusTick = Long.MIN_VALUE / 2;
   long commitFrontier;
   final EnumMap<Drop, Long> drops = new EnumMap<>(Drop.class);
-  /** Validators caught sending a bad commit signature: their commits are always verified. */
+  /** Validators caught sending a bad commit signature: their signed commits are verified on receipt. */
   final boolean[] suspects;
-  static final int COMMIT_SAMPLE_PERIOD = 8;
+  /** The view in which this replica last proposed a block as leader (-1: none since it started). */
+  long proposedInView = -1;
 
   private ArrayList<Persist> persist = new ArrayList<>();
   private ArrayList<Outbound> send = new ArrayList<>();
@@ -171,9 +172,16 @@ public final class Replica {
   }
 
   private void load(List<Map.Entry<ByteString, ByteString>> records) throws InvalidProtocolBufferException {
+    TreeMap<Long, Long> certifyViews = new TreeMap<>();
     for (Map.Entry<ByteString, ByteString> e : records) {
       ByteString key = e.getKey();
-      if (key.equals(LogKeys.VIEW)) {
+      if (key.startsWith(LogKeys.CERTIFY_PREFIX)) {
+        if (key.size() != LogKeys.CERTIFY_PREFIX.size() + 8 || e.getValue().size() != 8) {
+          throw new InvalidProtocolBufferException("corrupt certify mark");
+        }
+        certifyViews.put(key.substring(LogKeys.CERTIFY_PREFIX.size()).asReadOnlyByteBuffer().getLong(),
+            e.getValue().asReadOnlyByteBuffer().getLong());
+      } else if (key.equals(LogKeys.VIEW)) {
         ViewRecord v = ViewRecord.parseFrom(e.getValue());
         view = v.getView();
         viewChanging = v.getViewChanging();
@@ -184,7 +192,7 @@ public final class Replica {
     for (Map.Entry<ByteString, ByteString> e : records) {
       if (e.getKey().startsWith(LogKeys.SLOT_PREFIX) && !e.getKey().equals(LogKeys.VIEW)
           && e.getKey().size() == LogKeys.SLOT_PREFIX.size() + 8) {
-        restoreSlot(SlotRecord.parseFrom(e.getValue()));
+        restoreSlot(SlotRecord.parseFrom(e.getValue()), certifyViews);
       }
     }
     commitFrontier = committedHead.height();
@@ -193,7 +201,7 @@ public final class Replica {
         viewChanging ? " (changing)" : "", committedHead.height(), low(), slots.size());
   }
 
-  private void restoreSlot(SlotRecord r) {
+  private void restoreSlot(SlotRecord r, TreeMap<Long, Long> certifyViews) {
     long s = r.getSequence();
     if (s <= low() || s > high()) {
       return;
@@ -208,7 +216,11 @@ public final class Replica {
       PrePrepare pp = r.getProposalSignature().isEmpty() ? null : PrePrepare.newBuilder()
           .setView(r.getPrePreparedView()).setSequence(s).setBlock(r.getBlock())
           .setSignature(r.getProposalSignature()).build();
-      slot.accept(r.getPrePreparedView(), r.getBlock(), h, Blocks.hash(r.getBlock()), txs, pp);
+      Long certifyView = certifyViews.get(s);
+      boolean certify = certifyView != null && certifyView == r.getPrePreparedView();
+      slot.accept(r.getPrePreparedView(), r.getBlock(), h, Blocks.hash(r.getBlock()), txs,
+          pp == null ? null : pp.toBuilder().setCertify(certify).build(), certify);
+      slot.certifyPersistedView = certify ? r.getPrePreparedView() : -1;
       if (r.getPrePreparedView() == view && self != leader(view)) {
         slot.votesFor(view);
         slot.prepares[self] = slot.hash;
@@ -486,6 +498,18 @@ public final class Replica {
 
   void persistSlot(Slot slot) {
     persist.add(new Persist(LogKeys.slot(slot.sequence), slot.toRecord().toByteString()));
+    if (slot.block != null && slot.certify && slot.certifyPersistedView != slot.ppView) {
+      // SlotRecord has no field for it: a restarted replica must sign its COMMIT as its peers do.
+      persist.add(new Persist(LogKeys.certify(slot.sequence),
+          ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(slot.ppView).array())));
+      slot.certifyPersistedView = slot.ppView;
+    }
+  }
+
+  /** Deletes the log entries of a garbage-collected sequence. */
+  void forgetSlot(long sequence) {
+    persist.add(new Persist(LogKeys.slot(sequence), null));
+    persist.add(new Persist(LogKeys.certify(sequence), null));
   }
 
   void persistView() {
@@ -572,6 +596,14 @@ public final class Replica {
   /** Blocks this replica committed through state transfer. */
   public long transferredBlocks() {
     return transfer.blocksFetched();
+  }
+
+  /**
+   * State-transfer responses accepted on f+1 peers serving the same blocks rather than on a
+   * certificate (blocks above the newest certified one).
+   */
+  public long transfersOnMatchingPeers() {
+    return transfer.weaklyAnchored();
   }
 
   /** State transfers that fetched blocks and then caught up with every peer. */

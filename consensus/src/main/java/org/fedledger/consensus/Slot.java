@@ -30,6 +30,10 @@ final class Slot {
   List<ParsedTx> txs;
   TreeSet<Hash> txIds;
   PrePrepare prePrepare; // as received or sent (null for a NEW-VIEW re-proposal)
+  /** The accepted PRE-PREPARE asked for a certificate ({@link Certification}); persisted under its own key. */
+  boolean certify;
+  /** The view whose certify flag is in the consensus log (-1: none). */
+  long certifyPersistedView = -1;
 
   // A PRE-PREPARE of the current view waiting for its parent's.
   PrePrepare pending;
@@ -69,6 +73,23 @@ final class Slot {
     this.commitVerified = new boolean[n];
   }
 
+  /** True when the accepted block is certified: its COMMITs carry signatures ({@link Certification}). */
+  boolean certified(int checkpointIntervalBlocks) {
+    return Certification.certified(sequence, checkpointIntervalBlocks, certify);
+  }
+
+  /** Forgets the accepted PRE-PREPARE (its block no longer links, or a NEW-VIEW did not re-propose it). */
+  void clearPrePrepare() {
+    ppView = -1;
+    block = null;
+    hash = null;
+    header = null;
+    txs = null;
+    txIds = null;
+    prePrepare = null;
+    certify = false;
+  }
+
   boolean hasPrePrepare(long view) {
     return ppView == view && block != null;
   }
@@ -86,8 +107,10 @@ final class Slot {
     }
   }
 
-  void accept(long view, Block block, BlockHeader header, Hash hash, List<ParsedTx> txs, PrePrepare pp) {
+  void accept(long view, Block block, BlockHeader header, Hash hash, List<ParsedTx> txs, PrePrepare pp,
+      boolean certify) {
     this.ppView = view;
+    this.certify = certify;
     this.block = block;
     this.header = header;
     this.hash = hash;

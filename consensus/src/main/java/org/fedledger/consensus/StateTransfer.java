@@ -23,8 +23,16 @@ import org.fedledger.proto.ConsensusMessage;
  * anchored, either by a commit certificate with 2f+1 valid signatures or by a verified stable
  * checkpoint certificate naming its hash; every block below the anchor must hash-link down to
  * this replica's committed head. So one valid certificate at the top vouches for the whole
- * batch (normal-case commit signatures are not verified on receipt, so an individual block's
- * certificate may carry a Byzantine validator's bad signature).
+ * batch, including blocks that are not certified (their certificates have no signatures, see
+ * {@link Certification}); a certificate that does carry signatures below the anchor is verified
+ * too, so that every certificate handed to the driver has 2f+1 valid signatures or none.
+ *
+ * <p>Certified blocks occur at least every K blocks, so a response of at least K blocks always
+ * reaches one (the replica asks for max(transferBatchBlocks, K)). Above the newest certified
+ * block a chain may end in up to K-1 blocks that are not certified (or a server may cut its
+ * response short): those are accepted when f+1 distinct peers served the same block at that
+ * height (one of them is honest and has committed it: Castro-Liskov's weak certificate), so a
+ * replica is never stuck behind blocks without certificates.
  */
 final class StateTransfer {
   private static final int ANCHOR_ATTEMPTS_MAX = 3;
@@ -46,10 +54,26 @@ final class StateTransfer {
   private long transfersCompleted;
   private long completedAfterPeerLoss;
   private long peerTimeouts;
+  /** Per peer: the hashes (by height, above our head) of the blocks of its last response without an anchor. */
+  private final java.util.TreeMap<Long, Hash>[] offered;
+  private long weaklyAnchored;
+  /** Set by {@link #anchor}: the anchor's own commit certificate verified (not only a checkpoint). */
+  private boolean anchorCertificateVerified;
 
   StateTransfer(Replica r) {
     this.r = r;
     this.claimed = new long[r.n];
+    @SuppressWarnings("unchecked")
+    java.util.TreeMap<Long, Hash>[] o = new java.util.TreeMap[r.n];
+    for (int i = 0; i < r.n; i++) {
+      o[i] = new java.util.TreeMap<>();
+    }
+    this.offered = o;
+  }
+
+  /** Responses accepted on f+1 matching peers rather than on a certificate (uncertified chain tails). */
+  long weaklyAnchored() {
+    return weaklyAnchored;
   }
 
   long blocksFetched() {
@@ -171,7 +195,12 @@ final class StateTransfer {
     requests++;
     inTransfer = true;
     r.sendTo(chosen, ConsensusMessage.newBuilder().setBlockRequest(BlockRequest.newBuilder()
-        .setFromHeight(head + 1).setCountMax(r.config.transferBatchBlocks())).build());
+        .setFromHeight(head + 1).setCountMax(countMax())).build());
+  }
+
+  /** Blocks asked for at once: at least K, so that a full response reaches a certified block. */
+  private int countMax() {
+    return Math.max(r.config.transferBatchBlocks(), r.config.checkpointIntervalBlocks());
   }
 
   void onResponse(int from, BlockResponse resp) {
@@ -195,15 +224,25 @@ final class StateTransfer {
       }
       return;
     }
-    int top = anchor(blocks, head);
-    if (top < 0) {
-      r.drop(Drop.INVALID_TRANSFER, from, "no block of the response is certified");
-      if (from == peer) {
-        peer = -1;
-      }
-      return;
+    for (java.util.TreeMap<Long, Hash> o : offered) {
+      o.headMap(head, true).clear();
     }
-    if (!apply(from, blocks, top)) {
+    anchorCertificateVerified = false;
+    int top = anchor(blocks, head);
+    boolean certifiedTop = top >= 0 && anchorCertificateVerified;
+    if (top < 0) {
+      top = weakAnchor(from, blocks, head);
+      if (top < 0) {
+        // No certificate in reach (an uncertified chain tail, or a response cut short): the next
+        // request goes to another peer (the rotation moved on), whose answer may confirm these blocks.
+        if (from == peer) {
+          peer = -1;
+        }
+        return;
+      }
+      weaklyAnchored++;
+    }
+    if (!apply(from, blocks, top, certifiedTop)) {
       if (from == peer) {
         peer = -1;
       }
@@ -232,8 +271,35 @@ final class StateTransfer {
       if (b.getCertificate().getSignaturesCount() >= r.quorum) {
         attempts++;
         if (r.statements.verifyCommit(b.getCertificate(), height, hash)) {
+          anchorCertificateVerified = true;
           return i;
         }
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Index of the highest block of {@code blocks} that f+1 distinct peers (this one included)
+   * served with the same hash, or -1. Records this response's hashes for later responses.
+   */
+  private int weakAnchor(int from, List<CertifiedBlock> blocks, long head) {
+    java.util.TreeMap<Long, Hash> mine = offered[from];
+    mine.clear();
+    for (int i = 0; i < blocks.size(); i++) {
+      mine.put(head + 1 + i, Blocks.hash(blocks.get(i).getBlock()));
+    }
+    for (int i = blocks.size() - 1; i >= 0; i--) {
+      long height = head + 1 + i;
+      Hash hash = mine.get(height);
+      int agree = 0;
+      for (java.util.TreeMap<Long, Hash> o : offered) {
+        if (hash.equals(o.get(height))) {
+          agree++;
+        }
+      }
+      if (agree >= r.f + 1) {
+        return i;
       }
     }
     return -1;
@@ -243,8 +309,12 @@ final class StateTransfer {
     return cp != null && cp.getSequence() == height && cp.getBlockHash().equals(hash.bytes());
   }
 
-  /** Checks the hash chain from our head to blocks[top] and commits them. */
-  private boolean apply(int from, List<CertifiedBlock> blocks, int top) {
+  /**
+   * Checks the hash chain from our head to blocks[top] and the certificates, and commits them.
+   * {@code topVerified}: blocks[top] was anchored by its own (verified) commit certificate or a
+   * checkpoint.
+   */
+  private boolean apply(int from, List<CertifiedBlock> blocks, int top, boolean topVerified) {
     ChainHead parent = r.committedHead;
     List<ChainHead> heads = new ArrayList<>(top + 1);
     List<List<ParsedTx>> txs = new ArrayList<>(top + 1);
@@ -257,9 +327,17 @@ final class StateTransfer {
       }
       CommitCertificate cert = b.getCertificate();
       Hash hash = Blocks.hash(b.getBlock());
-      if (cert.getHeight() != h.getHeight() || !cert.getBlockHash().equals(hash.bytes())
-          || cert.getSignaturesCount() < r.quorum) {
+      if (cert.getHeight() != h.getHeight() || !cert.getBlockHash().equals(hash.bytes())) {
         r.drop(Drop.INVALID_TRANSFER, from, "block " + h.getHeight() + " comes with another block's certificate");
+        return false;
+      }
+      if (cert.getSignaturesCount() == 0) {
+        if (Certification.certified(h.getHeight(), r.config.checkpointIntervalBlocks(), false)) {
+          r.drop(Drop.INVALID_TRANSFER, from, "block " + h.getHeight() + " (a multiple of K) without signatures");
+          return false;
+        }
+      } else if (!(i == top && topVerified) && !r.statements.verifyCommit(cert, h.getHeight(), hash)) {
+        r.drop(Drop.INVALID_TRANSFER, from, "block " + h.getHeight() + " comes with an invalid certificate");
         return false;
       }
       ProposalCheck.Result check = r.proposals.check(b.getBlock(), parent, false, 0, r.pool::get);
@@ -275,6 +353,9 @@ final class StateTransfer {
     }
     for (int i = 0; i <= top; i++) {
       CertifiedBlock b = blocks.get(i);
+      if (b.hasProof()) {
+        b = b.toBuilder().clearProof().build(); // a serving node's FinalityProof is never stored
+      }
       ChainHead h = heads.get(i);
       reconcileSlot(h, b, txs.get(i));
       r.emit(b, txs.get(i), h);
@@ -293,7 +374,7 @@ final class StateTransfer {
     }
     BlockHeader header = ProposalCheck.header(b.getBlock());
     long certView = b.getCertificate().getView();
-    s.accept(certView, b.getBlock(), header, h.hash(), parsed, null);
+    s.accept(certView, b.getBlock(), header, h.hash(), parsed, null, b.getCertificate().getSignaturesCount() > 0);
     s.preparedView = certView;
     s.preparedHash = h.hash();
     s.preparedBlock = b.getBlock();

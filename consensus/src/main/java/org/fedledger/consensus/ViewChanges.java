@@ -301,22 +301,21 @@ final class ViewChanges {
     }
     r.pool.releaseInFlight();
     long lastChosen = r.low();
+    List<NewViewDecision.Chosen> reProposals = new ArrayList<>();
     for (NewViewDecision.Chosen c : d.chosen()) {
-      if (c.sequence() <= r.low()) {
-        continue;
+      if (c.sequence() > r.low()) {
+        reProposals.add(c);
       }
-      reProposed(v, c);
+    }
+    for (int i = 0; i < reProposals.size(); i++) {
+      NewViewDecision.Chosen c = reProposals.get(i);
+      reProposed(v, c, Certification.reProposalCertified(i, reProposals.size()));
       lastChosen = c.sequence();
     }
     for (Slot s : new ArrayList<>(r.slots.tailMap(lastChosen, false).values())) {
       s.pending = null;
       if (s.block != null || s.preparedView >= 0) {
-        s.ppView = -1;
-        s.block = null;
-        s.hash = null;
-        s.txs = null;
-        s.header = null;
-        s.prePrepare = null;
+        s.clearPrePrepare();
         r.persistSlot(s);
       }
     }
@@ -331,7 +330,7 @@ final class ViewChanges {
     }
   }
 
-  private void reProposed(long v, NewViewDecision.Chosen c) {
+  private void reProposed(long v, NewViewDecision.Chosen c, boolean certify) {
     Slot s = r.slot(c.sequence());
     if (s.committed && s.hash != null) {
       Invariants.check(s.hash.equals(c.hash()), "NEW-VIEW " + v + " re-proposes another block at committed "
@@ -341,7 +340,7 @@ final class ViewChanges {
     List<ParsedTx> txs = r.proposals.parseTxs(c.block(), false, r.pool::get);
     Invariants.check(h != null && txs != null, "a chosen block must parse");
     s.votesFor(v);
-    s.accept(v, c.block(), h, c.hash(), txs, null);
+    s.accept(v, c.block(), h, c.hash(), txs, null, certify);
     if (c.sequence() <= r.committedHead.height()) {
       s.committed = true;
     } else {

@@ -233,6 +233,125 @@ class ReplicaTest {
     assertThat(wrongKey.problems()).anyMatch(p -> p.startsWith("keys"));
   }
 
+  // ---------------------------------------------------------------- certified blocks (K = 8 here)
+
+  static ReplicaConfig configK8(ReplicaConfig c) {
+    return c.withPipeline(8, 8);
+  }
+
+  /** A FORWARD_REQUEST of {@code count} fresh transactions of client {@code client}, from nonce {@code first}. */
+  static ConsensusMessage forward(int client, int first, int count) {
+    org.fedledger.proto.ForwardRequest.Builder b = org.fedledger.proto.ForwardRequest.newBuilder();
+    for (int k = 0; k < count; k++) {
+      b.addTransactions(SIM.tx(client, first + k).envelope());
+    }
+    return ConsensusMessage.newBuilder().setForwardRequest(b).build();
+  }
+
+  @Test
+  void theLeaderAsksForACertificateOnItsFirstProposalAndAtTheEndOfEachBurst() {
+    Replica leader = Replica.create(configK8(config(0)), GENESIS, ROOT0);
+    leader.step(new Input.Tick(NOW));
+    List<PrePrepare> burst1 = sent(leader.step(new Input.Receive(1, forward(7, 1, 3))),
+        ConsensusMessage.PayloadCase.PRE_PREPARE).stream().map(ConsensusMessage::getPrePrepare).toList();
+    assertThat(burst1).extracting(PrePrepare::getSequence).containsExactly(1L, 2L, 3L);
+    assertThat(burst1).extracting(PrePrepare::getCertify).as("first of the view, middle, end of the burst")
+        .containsExactly(true, false, true);
+    List<PrePrepare> burst2 = sent(leader.step(new Input.Receive(1, forward(7, 4, 4))),
+        ConsensusMessage.PayloadCase.PRE_PREPARE).stream().map(ConsensusMessage::getPrePrepare).toList();
+    assertThat(burst2).extracting(PrePrepare::getSequence).containsExactly(4L, 5L, 6L, 7L);
+    assertThat(burst2).extracting(PrePrepare::getCertify).containsExactly(false, false, false, true);
+  }
+
+  @Test
+  void onlyCertifiedBlocksGetSignaturesAndEveryBlockCommits() {
+    Bus bus = new Bus(4, ReplicaTest::configK8);
+    bus.deliverAll(bus.step(0, new Input.Receive(1, forward(7, 1, 3))));
+    Statements statements = new Statements(SIM.chain());
+    for (int i = 0; i < 4; i++) {
+      List<Ready.CommittedBlock> c = bus.committed.get(i);
+      assertThat(c).as("replica " + i).extracting(Ready.CommittedBlock::height).containsExactly(1L, 2L, 3L);
+      for (Ready.CommittedBlock b : c) {
+        CommitCertificate cert = b.block().getCertificate();
+        Hash hash = Blocks.hash(b.block().getBlock());
+        assertThat(cert.getBlockHash()).isEqualTo(hash.bytes());
+        if (b.height() == 2) {
+          assertThat(cert.getSignaturesCount()).as("block 2 is not certified").isZero();
+        } else {
+          assertThat(statements.verifyCommit(cert, b.height(), hash)).as("block " + b.height()).isTrue();
+        }
+      }
+      assertThat(bus.replicas[i].dropCounts()).doesNotContainKeys(Drop.MALFORMED, Drop.BAD_SIGNATURE);
+    }
+  }
+
+  @Test
+  void aCommitSignedAgainstTheRuleIsDroppedAsMalformed() {
+    Replica leader = Replica.create(configK8(config(0)), GENESIS, ROOT0);
+    leader.step(new Input.Tick(NOW));
+    Replica backup = Replica.create(configK8(config(1)), GENESIS, ROOT0);
+    backup.step(new Input.Tick(NOW));
+    List<ConsensusMessage> pps = sent(leader.step(new Input.Receive(1, forward(7, 1, 3))),
+        ConsensusMessage.PayloadCase.PRE_PREPARE);
+    // A signed COMMIT for block 2 arrives before its PRE-PREPARE: its shape is checked once the block is known.
+    ByteString junk = ByteString.copyFrom(new byte[64]);
+    backup.step(new Input.Receive(2, commit(2, pps.get(1).getPrePrepare(), junk)));
+    for (ConsensusMessage pp : pps) {
+      backup.step(new Input.Receive(0, pp));
+    }
+    backup.step(new Input.Receive(3, commit(2, pps.get(1).getPrePrepare(), junk)));       // uncertified, signed
+    backup.step(new Input.Receive(3, commit(1, pps.get(0).getPrePrepare(), ByteString.EMPTY))); // certified, unsigned
+    backup.step(new Input.Receive(3, commit(3, pps.get(2).getPrePrepare(), ByteString.copyFrom(new byte[10]))));
+    assertThat(backup.dropCounts()).containsEntry(Drop.MALFORMED, 3L);
+    for (int seq = 1; seq <= 2; seq++) {
+      PrePrepare pp = pps.get(seq - 1).getPrePrepare();
+      backup.step(new Input.Receive(2, ConsensusMessage.newBuilder().setPrepare(Prepare.newBuilder().setView(0)
+          .setSequence(seq).setBlockHash(Blocks.hash(pp.getBlock()).bytes())).build()));
+    }
+    // Blocks 1 and 2 are prepared now and the backup COMMITs them, so the early signed COMMIT of validator 2 is judged (and dropped) too.
+    assertThat(backup.dropCounts()).containsEntry(Drop.MALFORMED, 4L);
+  }
+
+  private static ConsensusMessage commit(long sequence, PrePrepare pp, ByteString signature) {
+    return ConsensusMessage.newBuilder().setCommit(org.fedledger.proto.Commit.newBuilder().setView(0)
+        .setSequence(sequence).setBlockHash(Blocks.hash(pp.getBlock()).bytes()).setSignature(signature)).build();
+  }
+
+  @Test
+  void aRestartedBackupRemembersWhichBlocksItMustSignCommitsFor() {
+    Replica leader = Replica.create(configK8(config(0)), GENESIS, ROOT0);
+    leader.step(new Input.Tick(NOW));
+    Replica backup = Replica.create(configK8(config(1)), GENESIS, ROOT0);
+    backup.step(new Input.Tick(NOW));
+    List<ConsensusMessage> pps = sent(leader.step(new Input.Receive(1, forward(7, 1, 2))),
+        ConsensusMessage.PayloadCase.PRE_PREPARE);
+    assertThat(pps).extracting(m -> m.getPrePrepare().getCertify()).containsExactly(true, true);
+    TreeMap<ByteString, ByteString> log = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+    for (ConsensusMessage pp : pps) {
+      for (Ready.Persist p : backup.step(new Input.Receive(0, pp)).persist()) {
+        log.put(p.key(), p.value());
+      }
+    }
+    assertThat(log).containsKeys(LogKeys.certify(1), LogKeys.certify(2));
+    Replica restarted = Replica.restore(configK8(config(1)), GENESIS, ROOT0, new ArrayList<>(log.entrySet()));
+    restarted.step(new Input.Tick(NOW));
+    List<ConsensusMessage> commits = new ArrayList<>();
+    for (ConsensusMessage pp : pps) {
+      for (int from : new int[] {2, 3}) {
+        commits.addAll(sent(restarted.step(new Input.Receive(from, ConsensusMessage.newBuilder().setPrepare(Prepare
+            .newBuilder().setView(0).setSequence(pp.getPrePrepare().getSequence())
+            .setBlockHash(Blocks.hash(pp.getPrePrepare().getBlock()).bytes())).build())),
+            ConsensusMessage.PayloadCase.COMMIT));
+      }
+    }
+    assertThat(commits).extracting(m -> m.getCommit().getSequence()).containsExactly(1L, 2L);
+    Statements statements = new Statements(SIM.chain());
+    for (ConsensusMessage m : commits) {
+      assertThat(statements.verify(1, statements.commit(0, m.getCommit().getSequence(), m.getCommit().getBlockHash()),
+          m.getCommit().getSignature())).isTrue();
+    }
+  }
+
   /** Delivers every message at once, in send order, to every replica; executes with a hash-chain "state". */
   static final class Bus {
     final Replica[] replicas;
@@ -241,9 +360,14 @@ class ReplicaTest {
     private final java.util.ArrayDeque<Object[]> queue = new java.util.ArrayDeque<>();
 
     Bus(int n) {
+      this(n, c -> c);
+    }
+
+    Bus(int n, java.util.function.UnaryOperator<ReplicaConfig> tune) {
       replicas = new Replica[n];
       for (int i = 0; i < n; i++) {
-        replicas[i] = replica(i);
+        replicas[i] = Replica.create(tune.apply(config(i)), GENESIS, ROOT0);
+        replicas[i].step(new Input.Tick(NOW));
         committed.add(new ArrayList<>());
         logs.add(new TreeMap<>(ByteString.unsignedLexicographicalComparator()));
       }

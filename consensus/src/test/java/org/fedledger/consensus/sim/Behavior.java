@@ -13,5 +13,13 @@ public enum Behavior {
   /** Sends random bytes and corrupted messages. */
   GARBAGE,
   /** Two copies of the validator with its key, each honest towards one side of a partition. */
-  TWINS
+  TWINS,
+  /** As leader, never asks for a certificate: only blocks at multiples of K are certified. */
+  NEVER_CERTIFY,
+  /** As leader, asks for a certificate on every block (and signs its own COMMITs to match). */
+  CERTIFY_ALL,
+  /** Sends junk, missing or short signatures on COMMITs that must be signed. */
+  JUNK_COMMIT_SIGNATURES,
+  /** Signs COMMITs that must not be signed (blocks that are not certified). */
+  SIGN_UNCERTIFIED
 }

@@ -11,6 +11,7 @@ import org.fedledger.proto.Block;
 import org.fedledger.proto.BlockHeader;
 import org.fedledger.proto.Checkpoint;
 import org.fedledger.proto.Commit;
+import org.fedledger.proto.CommitStatement;
 import org.fedledger.proto.ConsensusMessage;
 import org.fedledger.proto.PrePrepare;
 import org.fedledger.proto.Prepare;
@@ -30,7 +31,85 @@ final class Byzantine {
       case WITHHOLD -> msg.hasPrePrepare() || msg.hasNewView() ? List.of() : List.of(msg);
       case RANDOM_VOTES -> List.of(randomVote(c.random, msg));
       case GARBAGE -> List.of(msg);
+      case NEVER_CERTIFY -> List.of(certifyAs(c, h, msg, false));
+      case CERTIFY_ALL -> List.of(certifyAs(c, h, msg, true));
+      case JUNK_COMMIT_SIGNATURES -> List.of(junkCommitSignature(c.random, msg));
+      case SIGN_UNCERTIFIED -> List.of(signCommit(c, h, msg));
     };
+  }
+
+  /**
+   * What a Byzantine validator's replica is given of an incoming message. A leader that lies
+   * about PrePrepare.certify runs code whose rule matches its lie: the simulator models that by
+   * handing its (honest) replica the peers' COMMITs for its own proposals in the shape its replica
+   * expects (it holds every key), so that it commits along as a consistent liar would.
+   */
+  static ConsensusMessage inbound(Behavior b, Cluster c, SimHost h, int from, ConsensusMessage msg) {
+    if ((b != Behavior.NEVER_CERTIFY && b != Behavior.CERTIFY_ALL) || !msg.hasCommit()
+        || Long.remainderUnsigned(msg.getCommit().getView(), c.n) != h.index
+        || msg.getCommit().getSequence() % h.config.checkpointIntervalBlocks() == 0) {
+      return msg;
+    }
+    Commit commit = msg.getCommit();
+    Boolean asked = h.proposedCertify.get(commit.getView() + "/" + commit.getSequence());
+    if (asked == null || asked == !commit.getSignature().isEmpty()) {
+      return msg; // not its proposal, or already in the shape its replica expects
+    }
+    if (commit.getSignature().isEmpty()) {
+      return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().setSignature(commitSignature(c, from,
+          commit))).build();
+    }
+    return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().clearSignature()).build();
+  }
+
+  private static ByteString commitSignature(Cluster c, int signer, Commit commit) {
+    return c.sim.validatorKeys.get(signer).sign(CommitStatement.newBuilder().setChainId(c.sim.chain.chainId())
+        .setView(commit.getView()).setHeight(commit.getSequence()).setBlockHash(commit.getBlockHash()).build()
+        .toByteString());
+  }
+
+  /**
+   * As leader, sets PrePrepare.certify to {@code certify} whatever the replica chose, and makes
+   * its own COMMITs for its proposals match (signed iff certified), so that its lie is consistent.
+   */
+  private static ConsensusMessage certifyAs(Cluster c, SimHost h, ConsensusMessage msg, boolean certify) {
+    if (msg.hasPrePrepare()) {
+      h.proposedCertify.put(msg.getPrePrepare().getView() + "/" + msg.getPrePrepare().getSequence(),
+          msg.getPrePrepare().getCertify());
+      return ConsensusMessage.newBuilder().setPrePrepare(msg.getPrePrepare().toBuilder().setCertify(certify)).build();
+    }
+    if (msg.hasCommit() && Long.remainderUnsigned(msg.getCommit().getView(), c.n) == h.index) {
+      Commit commit = msg.getCommit();
+      boolean certified = certify || commit.getSequence() % h.config.checkpointIntervalBlocks() == 0;
+      if (!certified) {
+        return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().clearSignature()).build();
+      }
+      return signCommit(c, h, msg);
+    }
+    return msg;
+  }
+
+  /** A COMMIT that carries a signature gets a junk, empty or short one instead. */
+  private static ConsensusMessage junkCommitSignature(SplittableRandom random, ConsensusMessage msg) {
+    if (!msg.hasCommit() || msg.getCommit().getSignature().isEmpty()) {
+      return msg;
+    }
+    ByteString sig = switch (random.nextInt(3)) {
+      case 0 -> Cluster.bytes(random, 64);
+      case 1 -> ByteString.EMPTY;
+      default -> Cluster.bytes(random, 1 + random.nextInt(63));
+    };
+    return ConsensusMessage.newBuilder().setCommit(msg.getCommit().toBuilder().setSignature(sig)).build();
+  }
+
+  /** A COMMIT without a signature gets a valid one (the statement signed honestly, where none is due). */
+  private static ConsensusMessage signCommit(Cluster c, SimHost h, ConsensusMessage msg) {
+    if (!msg.hasCommit() || !msg.getCommit().getSignature().isEmpty()) {
+      return msg;
+    }
+    Commit commit = msg.getCommit();
+    return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().setSignature(commitSignature(c, h.index,
+        commit))).build();
   }
 
   /** To odd destinations (mostly), a different block for the same (view, sequence), validly signed. */

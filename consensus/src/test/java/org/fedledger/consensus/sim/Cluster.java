@@ -56,6 +56,11 @@ public final class Cluster {
   long garbageParsed;
   long equivocationsProved;
   long crashesAfterPersist;
+  long certifiedCommits;
+  long uncertifiedCommits;
+  private final org.fedledger.consensus.Statements statements;
+  private final java.util.TreeSet<ByteString> verifiedCertificates =
+      new java.util.TreeSet<>(ByteString.unsignedLexicographicalComparator());
 
   private Cluster(long seed, int n, Behavior[] behavior, UnaryOperator<ReplicaConfig> tune) {
     this.seed = seed;
@@ -64,6 +69,7 @@ public final class Cluster {
     this.random = new SplittableRandom(seed);
     this.net = new SimNetwork(random.split(), n);
     this.sim = SimChain.of(n);
+    this.statements = new org.fedledger.consensus.Statements(sim.chain);
     this.behavior = behavior.clone();
     this.hosts = new SimHost[n][];
     for (int i = 0; i < n; i++) {
@@ -151,6 +157,9 @@ public final class Cluster {
     if (msg.getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_REQUEST) {
       serve(h, e.from(), msg.getBlockRequest());
       return;
+    }
+    if (behavior[h.index] != Behavior.HONEST) {
+      msg = Byzantine.inbound(behavior[h.index], this, h, e.from(), msg);
     }
     feed(h, new Input.Receive(e.from(), msg));
   }
@@ -240,10 +249,7 @@ public final class Cluster {
         h + ": certificate does not name block " + height);
     boolean honest = behavior[h.index] == Behavior.HONEST;
     if (honest) {
-      java.util.TreeSet<Integer> signers = new java.util.TreeSet<>();
-      cb.getCertificate().getSignaturesList().forEach(sig -> signers.add(sig.getValidator()));
-      check(signers.size() >= 2 * f + 1, h + ": block " + height + " committed with a certificate of "
-          + signers.size() + " signers");
+      checkCertificate(h, cb, height, hash);
       for (ParsedTx t : c.txs()) {
         check(submitted.containsKey(t.id()), h + ": committed a transaction nobody submitted");
         check(!h.txIds.contains(t.id()), h + ": committed transaction " + t.id().shortHex() + " twice");
@@ -260,6 +266,43 @@ public final class Cluster {
       check(agreedRoot == null || agreedRoot.equals(root), "state roots differ at height " + height);
     }
     return root;
+  }
+
+  /**
+   * An honest validator's certificate has 2f+1 valid signatures (a certified block) or none; a
+   * block at a multiple of K is always certified, so the chain's tail above its newest certified
+   * block stays below K blocks (each block without signatures is followed by a certified one
+   * within K, or is in that tail).
+   */
+  private void checkCertificate(SimHost h, CertifiedBlock cb, long height, Hash hash) {
+    int k = h.config.checkpointIntervalBlocks();
+    if (cb.getCertificate().getSignaturesCount() == 0) {
+      check(height % k != 0, h + ": block " + height + " (a multiple of K = " + k + ") committed without signatures");
+      int tail = uncertifiedTail(h) + 1;
+      check(tail < k, h + ": " + tail + " blocks without signatures at the head, K = " + k);
+      uncertifiedCommits++;
+      return;
+    }
+    ByteString bytes = cb.getCertificate().toByteString();
+    if (!verifiedCertificates.contains(bytes)) {
+      check(statements.verifyCommit(cb.getCertificate(), height, hash), h + ": block " + height
+          + " committed with a certificate that does not verify (" + cb.getCertificate().getSignaturesCount()
+          + " signatures)");
+      verifiedCertificates.add(bytes);
+      if (verifiedCertificates.size() > 4096) {
+        verifiedCertificates.pollFirst();
+      }
+    }
+    certifiedCommits++;
+  }
+
+  /** Blocks without signatures at the top of {@code h}'s chain. */
+  static int uncertifiedTail(SimHost h) {
+    int tail = 0;
+    for (int i = h.blocks.size() - 1; i >= 0 && h.blocks.get(i).getCertificate().getSignaturesCount() == 0; i--) {
+      tail++;
+    }
+    return tail;
   }
 
   private void route(SimHost h, Ready.Outbound o) {

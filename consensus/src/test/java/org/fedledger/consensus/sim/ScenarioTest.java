@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import org.fedledger.consensus.Drop;
 import org.fedledger.consensus.Statements;
 import org.fedledger.ledger.chain.Blocks;
 import org.fedledger.proto.CertifiedBlock;
@@ -72,7 +73,8 @@ class ScenarioTest {
 
   @Test
   void stateTransferCompletesWhenTheServingPeerCrashesMidway() {
-    Cluster cluster = Cluster.of(4, 5, cfg -> cfg.withPipeline(64, 4).withTransferBatchBlocks(3));
+    // Small batches (a replica asks for max(batch, K) blocks at once), so the transfer takes many requests.
+    Cluster cluster = Cluster.of(4, 5, cfg -> cfg.withPipeline(4, 4).withTransferBatchBlocks(3));
     cluster.isolate(3);
     for (int k = 0; k < 30; k++) {
       cluster.submit(k % 3);
@@ -113,6 +115,89 @@ class ScenarioTest {
     cluster.tick(100);
     assertTrue(cluster.allCommitted());
     assertEquals(1, cluster.view());
+  }
+
+  /** Heights of validator {@code i}'s blocks whose certificates carry signatures. */
+  private static java.util.List<Long> certifiedHeights(Cluster cluster, int i) {
+    return cluster.hosts[i][0].blocks.stream().filter(b -> b.getCertificate().getSignaturesCount() > 0)
+        .map(b -> b.getCertificate().getHeight()).toList();
+  }
+
+  @Test
+  void aLeaderThatNeverAsksForCertificatesStillCommitsAndALaggardCatchesUp() {
+    Cluster cluster = Cluster.of(21, behaviors(4, 0, Behavior.NEVER_CERTIFY), c -> c.withBlocks(1, 1 << 20, 0));
+    for (int k = 0; k < 15; k++) {
+      cluster.submit(1 + k % 3); // bursts of three, whose first and last blocks an honest leader would certify
+      if (k % 3 == 2) {
+        cluster.tick(k % 6 == 5 ? 30 : 1);
+      }
+    }
+    cluster.tick(100);
+    cluster.crash(3);
+    assertEquals(0, cluster.view(), "the leader is not faulty enough to be replaced");
+    long height = cluster.height(1);
+    assertThat(height).isGreaterThanOrEqualTo(15).isNotEqualTo(height / 4 * 4); // an uncertified tail at the head
+    assertThat(certifiedHeights(cluster, 1)).as("only multiples of K = 4 are certified")
+        .allMatch(h -> h % 4 == 0).hasSize((int) (height / 4));
+    cluster.restart(3, true);
+    cluster.tick(200);
+    assertTrue(cluster.allCommitted(), "the validator restarted empty fetched the chain, its uncertified tail too");
+    assertEquals(height, cluster.height(3));
+    assertThat(cluster.replica(3).transferredBlocks()).isEqualTo(height);
+  }
+
+  @Test
+  void aLoadedChainIsCertifiedEveryKBlocksAndAtTheEndOfTheLoad() {
+    Cluster cluster = Cluster.of(4, 24, c -> c.withPipeline(8, 4).withBlocks(1, 1 << 20, 0));
+    for (int k = 0; k < 60; k++) {
+      cluster.submit(0); // 60 requests at once at the leader: one burst of 60 one-transaction blocks
+    }
+    cluster.tick(300);
+    assertTrue(cluster.allCommitted());
+    assertEquals(0, cluster.view());
+    assertEquals(60, cluster.height(1));
+    assertThat(certifiedHeights(cluster, 1)).as("first of the view, multiples of K = 8, end of the burst")
+        .containsExactly(1L, 8L, 16L, 24L, 32L, 40L, 48L, 56L, 60L);
+    cluster.crash(2);
+    cluster.restart(2, true);
+    cluster.tick(100);
+    assertEquals(60, cluster.height(2));
+    assertThat(certifiedHeights(cluster, 2)).isEqualTo(certifiedHeights(cluster, 1));
+  }
+
+  @Test
+  void aLeaderThatCertifiesEveryBlockCostsSignaturesOnly() {
+    Cluster cluster = Cluster.of(22, behaviors(4, 0, Behavior.CERTIFY_ALL), c -> c.withBlocks(1, 1 << 20, 0));
+    for (int k = 0; k < 12; k++) {
+      cluster.submit(1 + k % 3);
+      cluster.tick(k % 4 == 0 ? 20 : 1);
+    }
+    cluster.tick(100);
+    assertTrue(cluster.allCommitted());
+    assertEquals(0, cluster.view());
+    for (int i = 1; i < 4; i++) {
+      assertThat(certifiedHeights(cluster, i)).hasSize((int) cluster.height(i)); // and every one verified
+    }
+  }
+
+  @Test
+  void validatorsSigningCommitsAgainstTheRuleAreDroppedAndCertificatesStillVerify() {
+    Behavior[] b = new Behavior[7];
+    Arrays.fill(b, Behavior.HONEST);
+    b[3] = Behavior.JUNK_COMMIT_SIGNATURES;
+    b[5] = Behavior.SIGN_UNCERTIFIED;
+    Cluster cluster = Cluster.of(23, b, c -> c.withBlocks(1, 1 << 20, 0));
+    for (int k = 0; k < 30; k++) {
+      cluster.submit(k % 3); // three at once: the leader proposes three blocks, the middle one uncertified
+      if (k % 3 == 2) {
+        cluster.tick(k % 9 == 8 ? 20 : 1);
+      }
+    }
+    cluster.tick(200);
+    assertTrue(cluster.allCommitted());
+    assertThat(cluster.drops()).containsKeys(Drop.MALFORMED, Drop.BAD_SIGNATURE);
+    assertThat(cluster.certifiedCommits).isPositive(); // each one's 2f+1 signatures verified by the simulator
+    assertThat(cluster.uncertifiedCommits).isPositive();
   }
 
   @Test

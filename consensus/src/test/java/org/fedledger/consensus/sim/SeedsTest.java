@@ -80,10 +80,13 @@ class SeedsTest {
       exercised.put("view changes", totals.viewChanges);
       exercised.put("state transfers completed", totals.transfers);
       exercised.put("state transfers completed after losing the serving peer", totals.transfersAfterPeerLoss);
+      exercised.put("honest commits of uncertified blocks", totals.uncertifiedCommits);
+      exercised.put("state-transfer responses accepted on f+1 matching peers", totals.transfersOnMatchingPeers);
       exercised.forEach((what, count) -> assertThat(count).as(what).isPositive());
       assertThat(totals.byzantine.keySet()).as("Byzantine kinds")
           .containsExactlyInAnyOrder(Behavior.EQUIVOCATE, Behavior.WITHHOLD, Behavior.RANDOM_VOTES, Behavior.GARBAGE,
-              Behavior.TWINS);
+              Behavior.TWINS, Behavior.NEVER_CERTIFY, Behavior.CERTIFY_ALL, Behavior.JUNK_COMMIT_SIGNATURES,
+              Behavior.SIGN_UNCERTIFIED);
       assertThat(totals.n4).as("runs with n = 4").isPositive();
       assertThat(totals.n7).as("runs with n = 7").isPositive();
     }
@@ -175,6 +178,10 @@ class SeedsTest {
     long blocks;
     long maxHeight;
     long livenessTicksMax;
+    long certifiedCommits;
+    long uncertifiedCommits;
+    long transfersOnMatchingPeers;
+    long uncertifiedHeads;
     final TreeMap<Drop, Long> drops = new TreeMap<>();
 
     void add(SimRun.Outcome o) {
@@ -207,6 +214,10 @@ class SeedsTest {
       maxHeight = Math.max(maxHeight, o.height());
       livenessTicksMax = Math.max(livenessTicksMax, o.livenessTicks());
       o.drops().forEach((k, v) -> drops.merge(k, v, Long::sum));
+      certifiedCommits += o.certifiedCommits();
+      uncertifiedCommits += o.uncertifiedCommits();
+      transfersOnMatchingPeers += o.transfersOnMatchingPeers();
+      uncertifiedHeads += o.uncertifiedHeads();
     }
 
     /** The one-paragraph summary: the figures of a closing note. */
@@ -222,9 +233,12 @@ class SeedsTest {
           + "; " + garbage + " garbage messages, " + equivocations + " equivocation proofs kept. Exercised: "
           + viewChanges + " view changes started (highest view " + maxView + "), " + transfers
           + " state transfers completed (" + transfersAfterPeerLoss + " after a serving peer stopped answering), "
-          + transferredBlocks + " blocks by state transfer. Committed: " + txCommitted
+          + transferredBlocks + " blocks by state transfer (" + transfersOnMatchingPeers
+          + " responses accepted on f+1 matching peers, above the newest certificate). Committed: " + txCommitted
           + " transactions (every one submitted, at every honest validator), " + blocks
-          + " blocks, max height " + maxHeight + "; slowest recovery after faults stopped " + livenessTicksMax
+          + " blocks, max height " + maxHeight + "; honest commits " + certifiedCommits + " certified (2f+1 signatures,"
+          + " verified) and " + uncertifiedCommits + " not; " + uncertifiedHeads + " honest chains ended above their"
+          + " newest certificate (always by fewer than K blocks); slowest recovery after faults stopped " + livenessTicksMax
           + " ticks of " + Cluster.TICK_MILLIS + " ms (bound " + SimRun.LIVENESS_TICKS + "). Replica drops by reason: "
           + drops + ".";
     }

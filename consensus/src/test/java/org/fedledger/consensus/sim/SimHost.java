@@ -39,6 +39,8 @@ final class SimHost {
   Hash root;
   final TreeMap<ByteString, ByteString> log = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
   final TreeSet<Hash> txIds = new TreeSet<>();
+  /** A Byzantine leader lying about PrePrepare.certify: what its replica chose, by "view/sequence". */
+  final TreeMap<String, Boolean> proposedCertify = new TreeMap<>();
   int crashes;
   int restarts;
   int wipes;
@@ -47,6 +49,7 @@ final class SimHost {
   private long pastTransfers;
   private long pastTransfersAfterPeerLoss;
   private long pastTransferredBlocks;
+  private long pastTransfersOnMatchingPeers;
 
   SimHost(int index, int copy, ReplicaConfig config, SimChain sim) {
     this.index = index;
@@ -77,6 +80,7 @@ final class SimHost {
     pastTransfers += replica.transfersCompleted();
     pastTransfersAfterPeerLoss += replica.transfersCompletedAfterPeerLoss();
     pastTransferredBlocks += replica.transferredBlocks();
+    pastTransfersOnMatchingPeers += replica.transfersOnMatchingPeers();
     replica = null;
     crashes++;
   }
@@ -97,6 +101,10 @@ final class SimHost {
   }
 
   /** Blocks committed through state transfer by every replica this host ran. */
+  long transfersOnMatchingPeers() {
+    return pastTransfersOnMatchingPeers + (replica == null ? 0 : replica.transfersOnMatchingPeers());
+  }
+
   long transferredBlocks() {
     return pastTransferredBlocks + (replica == null ? 0 : replica.transferredBlocks());
   }

@@ -12,9 +12,9 @@ import org.fedledger.ledger.exec.ParsedTx;
  * One random run from a seed: the seed picks n (4 or 7), K, W, block size, a fault mix (network
  * drop/duplicate/delay rates, partitions, crashes and restarts with or without the data
  * directory, crashes between persisting and sending) and up to f Byzantine validators; clients
- * submit transactions during the faulty phase. Then faults stop (Byzantine validators keep
- * lying), crashed validators restart, clients retry, and every submitted transaction must commit
- * at every honest validator within {@link #LIVENESS_TICKS}.
+ * submit transactions during the faulty phase, one at a time or in bursts. Then faults stop
+ * (Byzantine validators keep lying), crashed validators restart, clients retry, and every
+ * submitted transaction must commit at every honest validator within {@link #LIVENESS_TICKS}.
  */
 final class SimRun {
   /** Bound on simulated time from the end of faults to every transaction committed (60 s). */
@@ -25,7 +25,8 @@ final class SimRun {
       long transfers, long transfersAfterPeerLoss, long transferredBlocks, long crashes, long restarts, long wipes,
       long crashesAfterPersist, long partitions, long netSent, long netDropped, long netDuplicated, long netDelayed,
       long netReordered, long garbage, long equivocations, long txCommitted, long height, String headHash,
-      long livenessTicks, TreeMap<Drop, Long> drops) {}
+      long livenessTicks, TreeMap<Drop, Long> drops, long certifiedCommits, long uncertifiedCommits,
+      long transfersOnMatchingPeers, long uncertifiedHeads) {}
 
   private SimRun() {}
 
@@ -37,7 +38,8 @@ final class SimRun {
     Arrays.fill(behavior, Behavior.HONEST);
     int byzantine = plan.nextInt(f + 1);
     Behavior[] kinds = {Behavior.EQUIVOCATE, Behavior.WITHHOLD, Behavior.RANDOM_VOTES, Behavior.GARBAGE,
-        Behavior.TWINS};
+        Behavior.TWINS, Behavior.NEVER_CERTIFY, Behavior.CERTIFY_ALL, Behavior.JUNK_COMMIT_SIGNATURES,
+        Behavior.SIGN_UNCERTIFIED};
     List<Behavior> chosen = new ArrayList<>();
     for (int k = 0; k < byzantine; k++) {
       int who;
@@ -72,7 +74,13 @@ final class SimRun {
     int wipedCount = 0;
     for (int t = 0; t < faultTicks; t++) {
       if (plan.nextInt(faultTicks) < txCount) {
-        c.submit(plan.nextInt(n));
+        // Now and then a client burst: the leader has more than one block's worth pooled, so the
+        // blocks before the last of the burst are not certified (unless K divides their height).
+        int to = plan.nextInt(n);
+        int burst = plan.nextInt(4) == 0 ? 2 + plan.nextInt(7) : 1;
+        for (int b = 0; b < burst; b++) {
+          c.submit(to);
+        }
       }
       if (crashes && plan.nextInt(60) == 0) {
         int who = plan.nextInt(n);
@@ -131,6 +139,7 @@ final class SimRun {
     long transfers = 0;
     long transfersAfterPeerLoss = 0;
     long transferred = 0;
+    long onMatching = 0;
     long crashCount = 0;
     long restarts = 0;
     long wipes = 0;
@@ -141,9 +150,20 @@ final class SimRun {
         transfers += h.transfers();
         transfersAfterPeerLoss += h.transfersAfterPeerLoss();
         transferred += h.transferredBlocks();
+        onMatching += h.transfersOnMatchingPeers();
         crashCount += h.crashes;
         restarts += h.restarts;
         wipes += h.wipes;
+      }
+    }
+    // Quiesced: every honest chain's tail above its newest certified block is below K blocks (checked
+    // after every commit too); count the heads left without a certificate of their own.
+    long uncertifiedHeads = 0;
+    for (int i = 0; i < n; i++) {
+      if (behavior[i] == Behavior.HONEST) {
+        int tail = Cluster.uncertifiedTail(c.hosts[i][0]);
+        c.check(tail < k, "validator " + i + " ends with " + tail + " blocks without signatures, K = " + k);
+        uncertifiedHeads += tail > 0 ? 1 : 0;
       }
     }
     long height = 0;
@@ -157,7 +177,8 @@ final class SimRun {
     return new Outcome(seed, n, chosen, c.ticks, maxView, viewChanges, transfers, transfersAfterPeerLoss, transferred,
         crashCount, restarts, wipes, c.crashesAfterPersist, partitionEvents, c.net.sent, c.net.dropped,
         c.net.duplicated, c.net.delayed, c.net.reordered, c.garbageSent, c.equivocationsProved, c.submitted.size(),
-        height, headHash, waited, c.drops());
+        height, headHash, waited, c.drops(), c.certifiedCommits, c.uncertifiedCommits, onMatching,
+        uncertifiedHeads);
   }
 
   /**
