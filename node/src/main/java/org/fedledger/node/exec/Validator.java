@@ -268,7 +268,7 @@ public final class Validator implements AutoCloseable {
     return b.build();
   }
 
-  /** Receives from the transport's I/O threads: parse, then only enqueue. */
+  /** Receives on the transport's I/O thread (the event loop's own): parse, then only enqueue. */
   private final class Peers implements PeerTransport.Listener {
     @Override
     public void onMessage(int fromValidator, com.google.protobuf.ByteString payload) {
