@@ -6,10 +6,13 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.fedledger.consensus.Drop;
 import org.fedledger.consensus.Input;
 import org.fedledger.consensus.Ready;
@@ -30,8 +33,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that owns the {@link Replica}. Netty, gRPC and the timer only
- * {@link #offer} inputs into a bounded queue; this thread steps the replica and carries out
+ * The one thread that owns the {@link Replica}: the peer transport's single Netty I/O thread
+ * ({@code fedledger-loop-N}), given as {@code executor}. Netty, gRPC and the timer only
+ * {@link #offer} inputs into a bounded queue; a drain task on that thread steps the replica and carries out
  * each {@link Ready} in the order its contract gives: persist before any message leaves, then
  * send, then execute and store committed blocks and feed {@link Input.Executed} back. It also
  * answers peers' state-transfer requests from the store.
@@ -47,8 +51,17 @@ import org.slf4j.LoggerFactory;
  * RocksDB's write-ahead log, no fsync) before any message leaves, so a vote survives a process
  * crash or kill -9 but not an operating-system crash or power loss: after a power loss such a
  * replica may have forgotten a vote it sent and must be counted among the f faulty ones.
+ *
+ * <p><b>On the I/O thread.</b> Running the loop on the thread that reads and writes the peer
+ * connections saves two thread wake-ups per peer message: a frame read by Netty is queued and
+ * handled by a task of the same thread (all frames of one read cycle form one batch), and the
+ * messages the loop sends are written to the channels directly, without a task hand-off. A
+ * {@link #drain} task handles one batch and then re-schedules itself if more inputs wait, so
+ * Netty interleaves its I/O between batches. The cost: while a batch writes to RocksDB (an
+ * fsync with {@link Durability#SYNC}) or commits blocks, no peer frame is read or written;
+ * the loop was the bottleneck anyway, and frames wait in the sockets' buffers meanwhile.
  */
-final class EventLoop implements Runnable {
+final class EventLoop {
   private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
   /** Most blocks served in one state-transfer response. */
   static final int SERVE_BLOCKS_MAX = 64;
@@ -70,7 +83,17 @@ final class EventLoop implements Runnable {
   private final Durability votes;
   private final int forwardTxsMax;
   private final long forwardBytesMax;
-  private final BlockingQueue<Input> queue;
+  private final Executor executor;
+  private final int queueMax;
+  /** Inputs not yet taken by a drain (many producers, the loop thread the only consumer). */
+  private final ConcurrentLinkedQueue<Input> queue = new ConcurrentLinkedQueue<>();
+  /** Inputs in {@link #queue} plus those being added: bounds it by {@link #queueMax}. */
+  private final AtomicInteger queued = new AtomicInteger();
+  /** True while a {@link #drain} task is queued on or running on {@link #executor}. */
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+  /** Counted down once the loop has stopped (stop or failure) and no drain is running. */
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final java.util.List<Input> batch = new java.util.ArrayList<>();
   private final AtomicBoolean tickQueued = new AtomicBoolean();
   private final ArrayDeque<Input> followUps = new ArrayDeque<>();
   private final EnumMap<Drop, Long> dropsSeen = new EnumMap<>(Drop.class);
@@ -85,14 +108,21 @@ final class EventLoop implements Runnable {
   private long lastExpiryNanos = System.nanoTime();
 
   /**
+   * @param executor the single thread the loop runs on (the peer transport's Netty I/O thread)
+   * @param queueMax most inputs waiting; more are dropped and counted
    * @param votes how durable the consensus-log writes are before messages leave (see the class doc)
    * @param forwardTxsMax most transactions in one coalesced ForwardRequest (at most
    *     {@link Replica#forwardTxsMax}: replicas refuse larger ones)
    * @param forwardBytesMax most envelope bytes in one coalesced ForwardRequest
    */
-  EventLoop(int self, Replica replica, LedgerStore store, BlockCommitter committer, PeerTransport transport,
-      CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax, Durability votes, int forwardTxsMax,
-      long forwardBytesMax) {
+  EventLoop(Executor executor, int self, Replica replica, LedgerStore store, BlockCommitter committer,
+      PeerTransport transport, CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax, Durability votes,
+      int forwardTxsMax, long forwardBytesMax) {
+    if (queueMax < 1) {
+      throw new IllegalArgumentException("queueMax must be positive, got " + queueMax);
+    }
+    this.executor = java.util.Objects.requireNonNull(executor, "executor");
+    this.queueMax = queueMax;
     this.self = self;
     this.replica = replica;
     this.store = store;
@@ -104,15 +134,28 @@ final class EventLoop implements Runnable {
     this.votes = java.util.Objects.requireNonNull(votes, "votes");
     this.forwardTxsMax = forwardTxsMax;
     this.forwardBytesMax = forwardBytesMax;
-    this.queue = new ArrayBlockingQueue<>(queueMax);
     publishStatus();
   }
 
-  /** Queues {@code input}; false when the queue is full (the input is dropped, and counted). */
+  /**
+   * Queues {@code input} and schedules a drain on the loop's thread unless one is pending (from
+   * that thread itself this only queues the task; from another thread it wakes the loop). False
+   * when the queue is full or the loop is stopping (the input is dropped, and counted).
+   */
   boolean offer(Input input) {
-    if (!running || !queue.offer(input)) {
-      metrics.messagesDropped.labelValues(running ? "input_queue_full" : "stopping").inc();
+    if (!running) {
+      metrics.messagesDropped.labelValues("stopping").inc();
       return false;
+    }
+    if (queued.incrementAndGet() > queueMax) {
+      queued.decrementAndGet();
+      metrics.messagesDropped.labelValues("input_queue_full").inc();
+      return false;
+    }
+    queue.add(input);
+    if (!schedule()) {
+      metrics.messagesDropped.labelValues("stopping").inc();
+      return false; // the loop's thread is shut down: the input is never handled
     }
     return true;
   }
@@ -124,10 +167,30 @@ final class EventLoop implements Runnable {
     }
   }
 
-  /** Asks the loop to stop after the input it is handling; queued inputs are discarded. */
+  /**
+   * Asks the loop to stop after the input it is handling; queued inputs are discarded.
+   * {@link #awaitStopped} waits for that.
+   */
   void stop() {
     running = false;
-    queue.offer(new Input.Tick(0)); // wakes the loop if it waits; never stepped
+    if (!schedule()) {
+      stopped.countDown(); // the thread is gone: nothing runs any more
+    }
+  }
+
+  /** True until the loop has stopped (after {@link #stop} or a failure) and no batch is running. */
+  boolean isAlive() {
+    return stopped.getCount() > 0;
+  }
+
+  /** Waits at most {@code timeoutMillis} for the loop to stop; true when it has. */
+  boolean awaitStopped(long timeoutMillis) throws InterruptedException {
+    return stopped.await(timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Waits for the loop to stop (a failure or {@link #stop}). */
+  void awaitStopped() throws InterruptedException {
+    stopped.await();
   }
 
   /** The last published status. */
@@ -140,34 +203,64 @@ final class EventLoop implements Runnable {
     return Optional.ofNullable(failure);
   }
 
-  @Override
-  public void run() {
-    java.util.List<Input> batch = new java.util.ArrayList<>();
+  /**
+   * Submits a {@link #drain} unless one is queued or running; false when the executor refuses
+   * it (shut down).
+   */
+  private boolean schedule() {
+    if (!scheduled.compareAndSet(false, true)) {
+      return true; // the pending drain sees the input: it is added before this check
+    }
     try {
-      while (running) {
-        Input input = queue.poll(1, TimeUnit.SECONDS);
-        if (input == null || !running) {
-          continue;
+      executor.execute(this::drain);
+      return true;
+    } catch (RejectedExecutionException shutDown) {
+      scheduled.set(false);
+      LOG.debug("event loop of validator {}: executor shut down", self);
+      return false;
+    }
+  }
+
+  /**
+   * One batch on the loop's thread: takes up to {@link #BATCH_INPUTS_MAX} queued inputs, handles
+   * them as one group commit, then the follow-ups they produced, then publishes the status;
+   * re-schedules itself when more inputs wait (one batch per task, so Netty's I/O interleaves).
+   */
+  void drain() {
+    try {
+      if (running) {
+        Input input;
+        while (batch.size() < BATCH_INPUTS_MAX && (input = queue.poll()) != null) {
+          queued.decrementAndGet();
+          batch.add(input);
         }
-        batch.add(input);
-        queue.drainTo(batch, BATCH_INPUTS_MAX - 1);
-        handleBatch(batch);
-        batch.clear();
-        while (!followUps.isEmpty() && running) {
-          batch.addAll(followUps);
-          followUps.clear();
+        if (!batch.isEmpty()) {
           handleBatch(batch);
           batch.clear();
+          while (!followUps.isEmpty() && running) {
+            batch.addAll(followUps);
+            followUps.clear();
+            handleBatch(batch);
+            batch.clear();
+          }
+          publishStatus();
         }
-        publishStatus();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     } catch (Throwable t) {
       // A broken invariant or a store failure: stop here rather than go on with unknown state.
       failure = t;
       running = false;
       LOG.error("event loop stopped: {}", t.toString(), t);
+    } finally {
+      batch.clear();
+      scheduled.set(false);
+      if (!running) {
+        queue.clear();
+        followUps.clear();
+        stopped.countDown();
+      } else if (!queue.isEmpty()) {
+        schedule();
+      }
     }
   }
 

@@ -2,6 +2,8 @@ package org.fedledger.node.exec;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.BindableService;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -61,7 +63,8 @@ public final class Validator implements AutoCloseable {
   private final CommitFeed feed = new CommitFeed();
   private final PendingTxs pending;
   private final EventLoop loop;
-  private final Thread loopThread;
+  /** The one thread of the peer transport and of the event loop ({@code fedledger-loop-N}). */
+  private final NioEventLoopGroup loopGroup;
   private final NettyPeerTransport transport;
   private final ScheduledExecutorService ticker;
   private final ScheduledExecutorService rpcScheduler;
@@ -88,27 +91,31 @@ public final class Validator implements AutoCloseable {
       Replica replica = Replica.restore(replicaConfig(config, chain, self, key), head, store.stateRoot(),
           store.consensusLog().scan(LogKeys.PREFIX));
       this.pending = new PendingTxs(config.limits().mempoolTxMax());
+      this.loopGroup = new NioEventLoopGroup(1, r -> {
+        Thread t = new FastThreadLocalThread(r, "fedledger-loop-" + self);
+        t.setDaemon(false); // as the loop thread always was, whichever thread first schedules on it
+        return t;
+      });
       this.transport = NettyPeerTransport.builder(chain, self, key)
+          .eventLoopGroup(loopGroup)
           .config(PeerTransportConfig.defaults().withWriteBuffer(config.limits().peerBufferBytesMax() / 2,
               config.limits().peerBufferBytesMax()))
           .listenAddress(new InetSocketAddress(peerListen.host(), peerListen.port()))
           .build();
       Durability votes = config.files().syncVotes() ? Durability.SYNC : Durability.GROUP;
-      this.loop = new EventLoop(self, replica, store, new BlockCommitter(chain, store, durability),
+      this.loop = new EventLoop(loopGroup.next(), self, replica, store, new BlockCommitter(chain, store, durability),
           transport, feed, metrics, pending, config.limits().inputQueueMax(), votes, Math.max(chain.blockTxMax(), Replica.FORWARD_TXS_MIN_CAP),
           chain.blockBytesMax() / 2);
       if (votes != Durability.SYNC) {
         LOG.warn("validator {}: votes are written without fsync (data.sync_votes = false in {}): they survive a "
             + "process crash, not a power loss", self, config.source());
       }
-      this.loopThread = new Thread(loop, "fedledger-loop-" + self);
       this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "fedledger-tick-" + self));
       this.rpcScheduler = Executors.newScheduledThreadPool(2, r -> daemon(r, "fedledger-rpc-" + self));
       if (!config.listen().metricsListen().isEmpty()) {
         HostPort m = HostPort.parse(config.listen().metricsListen());
         metrics.serve(m.host(), m.port());
       }
-      loopThread.start();
       transport.start(new Peers());
       ticker.scheduleAtFixedRate(this::tick, config.consensus().tickMillis(), config.consensus().tickMillis(),
           TimeUnit.MILLISECONDS);
@@ -201,7 +208,7 @@ public final class Validator implements AutoCloseable {
 
   /** True while the event loop runs (false after {@link #close} or a fatal error). */
   public boolean isRunning() {
-    return loopThread.isAlive();
+    return loop.isAlive();
   }
 
   /** True when the event loop stopped on an error (a broken invariant or a store failure). */
@@ -211,7 +218,7 @@ public final class Validator implements AutoCloseable {
 
   /** Blocks until the event loop stops (fatal error or {@link #close}). */
   public void awaitTermination() throws InterruptedException {
-    loopThread.join();
+    loop.awaitStopped();
     loop.failure().ifPresent(t -> LOG.error("validator {} stopped on an error", self));
   }
 
@@ -261,7 +268,7 @@ public final class Validator implements AutoCloseable {
     return b.build();
   }
 
-  /** Receives from the transport's I/O threads: parse, then only enqueue. */
+  /** Receives on the transport's I/O thread (the event loop's own): parse, then only enqueue. */
   private final class Peers implements PeerTransport.Listener {
     @Override
     public void onMessage(int fromValidator, com.google.protobuf.ByteString payload) {
@@ -303,21 +310,31 @@ public final class Validator implements AutoCloseable {
     rpc.shutdown(grace);
     ticker.shutdownNow();
     loop.stop();
+    boolean stopped = false;
     try {
-      loopThread.join(Math.max(grace, 1));
+      stopped = loop.awaitStopped(Math.max(grace, 1));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (loopThread.isAlive()) {
+    if (!stopped) {
       LOG.warn("event loop did not stop within {} ms; closing anyway", grace);
     }
     transport.close();
+    shutDownLoopGroup(grace);
     rpcScheduler.shutdownNow();
     long height = store.head().map(ChainHead::height).orElse(-1L);
     store.sync();
     store.close();
     metrics.close();
     LOG.info("validator {} stopped at height {}", self, height);
+  }
+
+  /** Stops the loop's thread (after the transport closed its channels on it). */
+  private void shutDownLoopGroup(long graceMillis) {
+    long waitMillis = Math.max(graceMillis, 1);
+    if (!loopGroup.shutdownGracefully(0, waitMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(waitMillis)) {
+      LOG.warn("peer I/O thread of validator {} did not stop within {} ms", self, waitMillis);
+    }
   }
 
   private void closeAfterFailedStart() {
@@ -333,6 +350,9 @@ public final class Validator implements AutoCloseable {
     }
     if (transport != null) {
       opened.add(transport);
+    }
+    if (loopGroup != null) {
+      opened.add(() -> shutDownLoopGroup(config.limits().shutdownGraceMillis()));
     }
     if (rpcScheduler != null) {
       opened.add(rpcScheduler::shutdownNow);

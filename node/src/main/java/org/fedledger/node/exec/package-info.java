@@ -1,11 +1,11 @@
 /**
  * The validator process: {@link org.fedledger.node.exec.Validator} wires genesis, key, store,
- * replica, peer transport, gRPC and metrics; {@code EventLoop} is the one thread that owns the
- * replica.
+ * replica, peer transport, gRPC and metrics; {@code EventLoop} owns the replica and runs on one
+ * thread, the peer transport's Netty I/O thread ({@code fedledger-loop-N}).
  *
  * <p>Invariants: only the event-loop thread calls {@code Replica.step}; every other thread
  * only enqueues into its bounded queue (a full queue drops and counts, never blocks a Netty or
- * gRPC thread). For each {@code Ready}: persist (fsynced) before any message leaves, then send,
+ * gRPC thread; the loop's own thread, the Netty one, only queues a drain task). For each {@code Ready}: persist (fsynced) before any message leaves, then send,
  * then execute and commit blocks in height order, then feed {@code Executed} back. A failure
  * of the store stops the loop (the node exits) rather than continuing with unknown state.
  */

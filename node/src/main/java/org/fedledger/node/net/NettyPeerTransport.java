@@ -188,7 +188,8 @@ public final class NettyPeerTransport implements PeerTransport {
       peer.drop(DropReason.BACKPRESSURE);
       return false;
     }
-    // One task per frame on the channel's loop; FlushConsolidationHandler batches the flushes.
+    // Written directly when called on the channel's event loop (the validator's consensus loop
+    // runs there), else one task per frame; FlushConsolidationHandler batches the flushes.
     ch.writeAndFlush(payload, ch.voidPromise());
     return true;
   }
