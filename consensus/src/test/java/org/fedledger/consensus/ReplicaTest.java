@@ -250,8 +250,7 @@ class ReplicaTest {
 
   @Test
   void theLeaderAsksForACertificateOnItsFirstProposalAndAtTheEndOfEachBurst() {
-    Replica leader = Replica.create(configK8(config(0)), GENESIS, ROOT0);
-    leader.step(new Input.Tick(NOW));
+    Replica leader = startedK8(0);
     List<PrePrepare> burst1 = sent(leader.step(new Input.Receive(1, forward(7, 1, 3))),
         ConsensusMessage.PayloadCase.PRE_PREPARE).stream().map(ConsensusMessage::getPrePrepare).toList();
     assertThat(burst1).extracting(PrePrepare::getSequence).containsExactly(1L, 2L, 3L);
@@ -287,10 +286,8 @@ class ReplicaTest {
 
   @Test
   void aCommitSignedAgainstTheRuleIsDroppedAsMalformed() {
-    Replica leader = Replica.create(configK8(config(0)), GENESIS, ROOT0);
-    leader.step(new Input.Tick(NOW));
-    Replica backup = Replica.create(configK8(config(1)), GENESIS, ROOT0);
-    backup.step(new Input.Tick(NOW));
+    Replica leader = startedK8(0);
+    Replica backup = startedK8(1);
     List<ConsensusMessage> pps = sent(leader.step(new Input.Receive(1, forward(7, 1, 3))),
         ConsensusMessage.PayloadCase.PRE_PREPARE);
     // A signed COMMIT for block 2 arrives before its PRE-PREPARE: its shape is checked once the block is known.
@@ -312,6 +309,13 @@ class ReplicaTest {
     assertThat(backup.dropCounts()).containsEntry(Drop.MALFORMED, 4L);
   }
 
+  /** Validator {@code self} with K = 8, fresh from genesis, after its first tick. */
+  private static Replica startedK8(int self) {
+    Replica r = Replica.create(configK8(config(self)), GENESIS, ROOT0);
+    r.step(new Input.Tick(NOW));
+    return r;
+  }
+
   private static ConsensusMessage commit(long sequence, PrePrepare pp, ByteString signature) {
     return ConsensusMessage.newBuilder().setCommit(org.fedledger.proto.Commit.newBuilder().setView(0)
         .setSequence(sequence).setBlockHash(Blocks.hash(pp.getBlock()).bytes()).setSignature(signature)).build();
@@ -319,10 +323,8 @@ class ReplicaTest {
 
   @Test
   void aRestartedBackupRemembersWhichBlocksItMustSignCommitsFor() {
-    Replica leader = Replica.create(configK8(config(0)), GENESIS, ROOT0);
-    leader.step(new Input.Tick(NOW));
-    Replica backup = Replica.create(configK8(config(1)), GENESIS, ROOT0);
-    backup.step(new Input.Tick(NOW));
+    Replica leader = startedK8(0);
+    Replica backup = startedK8(1);
     List<ConsensusMessage> pps = sent(leader.step(new Input.Receive(1, forward(7, 1, 2))),
         ConsensusMessage.PayloadCase.PRE_PREPARE);
     assertThat(pps).extracting(m -> m.getPrePrepare().getCertify()).containsExactly(true, true);

@@ -145,7 +145,7 @@ public final class Ed25519 {
       if (POINTS.size() >= POINTS_MAX) {
         POINTS.clear();
       }
-      POINTS.put(publicKey, point);
+      POINTS.put(ByteString.copyFrom(publicKey.toByteArray()), point); // own copy: never pins a message's buffer
     }
     return point;
   }

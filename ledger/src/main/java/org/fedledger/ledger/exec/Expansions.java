@@ -42,6 +42,6 @@ final class Expansions {
     if (byKey.size() >= max) {
       byKey.clear();
     }
-    byKey.put(key, new Entry(valueDigest, lanes));
+    byKey.put(ByteString.copyFrom(key.toByteArray()), new Entry(valueDigest, lanes)); // never pins a larger buffer
   }
 }
