@@ -18,8 +18,10 @@ public enum Drop {
   DUPLICATE,
   /** A proposed block that fails validation. */
   INVALID_BLOCK,
-  /** A second, different PRE-PREPARE for a (view, sequence) (kept as evidence). */
+  /** A second, different PRE-PREPARE for a (view, sequence) (kept as evidence), also one differing only in certify. */
   EQUIVOCATION,
+  /** A PREPARE for the accepted block with the other certify flag: the leader sent different flags. */
+  CERTIFY_MISMATCH,
   /** A signature that does not verify. */
   BAD_SIGNATURE,
   /** A VIEW-CHANGE that is not well formed or not signed by its sender. */

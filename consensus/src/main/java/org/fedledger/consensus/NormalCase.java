@@ -63,8 +63,8 @@ final class NormalCase {
       long ts = Math.max(r.nowMillis, parent.timestampMillis());
       Block block = Blocks.build(r.chain, parent, txs, r.executedRoot, r.executedHeight, r.self, r.view, ts);
       Hash hash = Blocks.hash(block);
-      ByteString sig = r.config.keys().sign(r.statements.proposal(r.view, next, hash.bytes()));
       boolean certify = Certification.leaderAsks(r.proposedInView != r.view, r.pool.availableCount() == 0);
+      ByteString sig = r.config.keys().sign(r.statements.proposal(r.view, next, hash.bytes(), certify));
       r.proposedInView = r.view;
       PrePrepare pp = PrePrepare.newBuilder().setView(r.view).setSequence(next).setBlock(block).setSignature(sig)
           .setCertify(certify).build();
@@ -110,7 +110,7 @@ final class NormalCase {
     Slot slot = r.slot(s);
     Hash hash = Blocks.hash(pp.getBlock());
     if (slot.hasPrePrepare(r.view)) {
-      if (slot.hash.equals(hash)) {
+      if (slot.hash.equals(hash) && slot.certify == pp.getCertify()) {
         r.count(Drop.DUPLICATE);
       } else if (slot.prePrepare != null) {
         equivocation(from, slot.prePrepare, pp);
@@ -120,7 +120,7 @@ final class NormalCase {
       return;
     }
     if (slot.pending != null && slot.pending.getView() == r.view) {
-      if (Blocks.hash(slot.pending.getBlock()).equals(hash)) {
+      if (Blocks.hash(slot.pending.getBlock()).equals(hash) && slot.pending.getCertify() == pp.getCertify()) {
         r.count(Drop.DUPLICATE);
       } else {
         equivocation(from, slot.pending, pp);
@@ -179,10 +179,15 @@ final class NormalCase {
     r.pool.markInFlight(txs, r.ticks);
     r.persistSlot(slot);
     slot.prepares[r.self] = hash;
-    r.broadcast(ConsensusMessage.newBuilder()
-        .setPrepare(Prepare.newBuilder().setView(r.view).setSequence(slot.sequence).setBlockHash(hash.bytes())).build());
+    r.broadcast(prepareMessage(slot));
     maybePrepared(slot);
     return true;
+  }
+
+  /** This replica's PREPARE for the block it accepted in {@code s} (hash and certify flag). */
+  ConsensusMessage prepareMessage(Slot s) {
+    return ConsensusMessage.newBuilder().setPrepare(Prepare.newBuilder().setView(s.ppView).setSequence(s.sequence)
+        .setBlockHash(s.hash.bytes()).setCertify(s.certify)).build();
   }
 
   private boolean stateRootMatches(BlockHeader h) {
@@ -230,7 +235,12 @@ final class NormalCase {
       r.count(Drop.DUPLICATE);
       return;
     }
+    if (slot.hasPrePrepare(r.view) && h.equals(slot.hash) && p.getCertify() != slot.certify) {
+      r.drop(Drop.CERTIFY_MISMATCH, from, "prepare " + p.getSequence() + " with certify " + p.getCertify());
+      return; // our leader told that replica (or it claims) the other flag: it cannot count here
+    }
     slot.prepares[from] = h;
+    slot.prepareCertify[from] = p.getCertify();
     maybePrepared(slot);
   }
 
@@ -320,7 +330,7 @@ final class NormalCase {
     if (!slot.hasPrePrepare(r.view) || slot.voteView != r.view || slot.preparedNow) {
       return;
     }
-    if (slot.count(slot.prepares, slot.hash, r.leader(r.view)) < 2 * r.f) {
+    if (matchingPrepares(slot) < 2 * r.f) {
       return;
     }
     slot.preparedNow = true;
@@ -332,6 +342,22 @@ final class NormalCase {
       sendCommit(slot);
     }
     sendCommits();
+  }
+
+  /**
+   * Backups' PREPAREs for the accepted block with its certify flag (this replica's own matches by
+   * construction). Two honest replicas prepared in one view thus agree whether the block is
+   * certified, so their COMMITs have one shape.
+   */
+  private int matchingPrepares(Slot slot) {
+    int c = 0;
+    for (int i = 0; i < r.n; i++) {
+      if (i != r.leader(r.view) && slot.hash.equals(slot.prepares[i])
+          && (i == r.self || slot.prepareCertify[i] == slot.certify)) {
+        c++;
+      }
+    }
+    return c;
   }
 
   /** Sends COMMIT for prepared sequences in order (a COMMIT only when every sequence below is prepared or committed). */
@@ -476,12 +502,11 @@ final class NormalCase {
 
   private void equivocation(int leader, PrePrepare first, PrePrepare second) {
     r.count(Drop.EQUIVOCATION);
-    Hash h1 = Blocks.hash(first.getBlock());
-    Hash h2 = Blocks.hash(second.getBlock());
-    boolean signed1 = r.statements.verify(leader, r.statements.proposal(first.getView(), first.getSequence(), h1.bytes()),
+    // Two signed statements for one (view, sequence) that differ in the block or in the certify flag.
+    boolean signed1 = r.statements.verify(leader, r.statements.proposal(first, Blocks.hash(first.getBlock())),
         first.getSignature());
-    boolean signed2 = r.statements.verify(leader, r.statements.proposal(second.getView(), second.getSequence(),
-        h2.bytes()), second.getSignature());
+    boolean signed2 = r.statements.verify(leader, r.statements.proposal(second, Blocks.hash(second.getBlock())),
+        second.getSignature());
     if (signed1 && signed2) {
       LOG.warn("replica {}: leader {} equivocated at view {} sequence {}", r.self, leader, first.getView(),
           first.getSequence());

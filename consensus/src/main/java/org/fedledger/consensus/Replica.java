@@ -25,7 +25,6 @@ import org.fedledger.proto.CheckpointRecord;
 import org.fedledger.proto.ConsensusMessage;
 import org.fedledger.proto.ForwardRequest;
 import org.fedledger.proto.PrePrepare;
-import org.fedledger.proto.Prepare;
 import org.fedledger.proto.SlotRecord;
 import org.fedledger.proto.Status;
 import org.fedledger.proto.ViewRecord;
@@ -449,8 +448,7 @@ public final class Replica {
       if (leader && s.prePrepare != null) {
         broadcast(ConsensusMessage.newBuilder().setPrePrepare(s.prePrepare).build());
       } else if (!leader && s.prepares[self] != null) {
-        broadcast(ConsensusMessage.newBuilder().setPrepare(Prepare.newBuilder().setView(view)
-            .setSequence(s.sequence).setBlockHash(s.hash.bytes())).build());
+        broadcast(normal.prepareMessage(s));
       }
       if (s.commitSent) {
         broadcast(normal.commitMessage(s));

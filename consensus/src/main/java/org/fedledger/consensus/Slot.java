@@ -42,6 +42,8 @@ final class Slot {
   // Votes of view voteView.
   long voteView = -1;
   final Hash[] prepares;
+  /** The certify flag of each PREPARE in {@link #prepares}: only those matching {@link #certify} count. */
+  final boolean[] prepareCertify;
   final Hash[] commitHashes;
   final ByteString[] commitSignatures;
   /** Which commit signatures were verified (on receipt, or when the certificate was built). */
@@ -68,6 +70,7 @@ final class Slot {
   Slot(long sequence, int n) {
     this.sequence = sequence;
     this.prepares = new Hash[n];
+    this.prepareCertify = new boolean[n];
     this.commitHashes = new Hash[n];
     this.commitSignatures = new ByteString[n];
     this.commitVerified = new boolean[n];
@@ -99,6 +102,7 @@ final class Slot {
     if (voteView != view) {
       voteView = view;
       Arrays.fill(prepares, null);
+      Arrays.fill(prepareCertify, false);
       Arrays.fill(commitHashes, null);
       Arrays.fill(commitSignatures, null);
       Arrays.fill(commitVerified, false);

@@ -10,6 +10,7 @@ import org.fedledger.proto.CheckpointCertificate;
 import org.fedledger.proto.CheckpointStatement;
 import org.fedledger.proto.CommitCertificate;
 import org.fedledger.proto.CommitStatement;
+import org.fedledger.proto.PrePrepare;
 import org.fedledger.proto.ProposalStatement;
 import org.fedledger.proto.ValidatorSignature;
 
@@ -26,10 +27,18 @@ public final class Statements {
     this.chain = chain;
   }
 
-  /** The bytes a leader signs when it proposes {@code blockHash} at (view, sequence). */
-  public ByteString proposal(long view, long sequence, ByteString blockHash) {
+  /**
+   * The bytes a leader signs when it proposes {@code blockHash} at (view, sequence) with
+   * PrePrepare.certify = {@code certify}: a PRE-PREPARE's flag is as undeniable as its block.
+   */
+  public ByteString proposal(long view, long sequence, ByteString blockHash, boolean certify) {
     return ProposalStatement.newBuilder().setChainId(chain.chainId()).setView(view).setSequence(sequence)
-        .setBlockHash(blockHash).build().toByteString();
+        .setBlockHash(blockHash).setCertify(certify).build().toByteString();
+  }
+
+  /** The bytes the leader of {@code pp} signed, rebuilt from its fields. */
+  public ByteString proposal(PrePrepare pp, Hash blockHash) {
+    return proposal(pp.getView(), pp.getSequence(), blockHash.bytes(), pp.getCertify());
   }
 
   /** The bytes a validator signs when it commits {@code blockHash} at (view, height). */

@@ -16,7 +16,6 @@ import org.fedledger.proto.ConsensusMessage;
 import org.fedledger.proto.NewView;
 import org.fedledger.proto.NewViewBody;
 import org.fedledger.proto.PrePreparedEntry;
-import org.fedledger.proto.Prepare;
 import org.fedledger.proto.PreparedEntry;
 import org.fedledger.proto.ViewChange;
 import org.fedledger.proto.ViewChangeBody;
@@ -349,8 +348,7 @@ final class ViewChanges {
     r.persistSlot(s);
     if (r.self != r.leader(v)) {
       s.prepares[r.self] = c.hash();
-      r.broadcast(ConsensusMessage.newBuilder().setPrepare(Prepare.newBuilder().setView(v).setSequence(c.sequence())
-          .setBlockHash(c.hash().bytes())).build());
+      r.broadcast(r.normal.prepareMessage(s));
     }
   }
 

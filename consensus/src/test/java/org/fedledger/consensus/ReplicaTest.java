@@ -302,8 +302,7 @@ class ReplicaTest {
     assertThat(backup.dropCounts()).containsEntry(Drop.MALFORMED, 3L);
     for (int seq = 1; seq <= 2; seq++) {
       PrePrepare pp = pps.get(seq - 1).getPrePrepare();
-      backup.step(new Input.Receive(2, ConsensusMessage.newBuilder().setPrepare(Prepare.newBuilder().setView(0)
-          .setSequence(seq).setBlockHash(Blocks.hash(pp.getBlock()).bytes())).build()));
+      backup.step(new Input.Receive(2, prepare(pp, pp.getCertify())));
     }
     // Blocks 1 and 2 are prepared now and the backup COMMITs them, so the early signed COMMIT of validator 2 is judged (and dropped) too.
     assertThat(backup.dropCounts()).containsEntry(Drop.MALFORMED, 4L);
@@ -340,10 +339,8 @@ class ReplicaTest {
     List<ConsensusMessage> commits = new ArrayList<>();
     for (ConsensusMessage pp : pps) {
       for (int from : new int[] {2, 3}) {
-        commits.addAll(sent(restarted.step(new Input.Receive(from, ConsensusMessage.newBuilder().setPrepare(Prepare
-            .newBuilder().setView(0).setSequence(pp.getPrePrepare().getSequence())
-            .setBlockHash(Blocks.hash(pp.getPrePrepare().getBlock()).bytes())).build())),
-            ConsensusMessage.PayloadCase.COMMIT));
+        commits.addAll(sent(restarted.step(new Input.Receive(from, prepare(pp.getPrePrepare(), true))),
+            ConsensusMessage.PayloadCase.COMMIT)); // the flag of the accepted PRE-PREPARE, as a peer sends it
       }
     }
     assertThat(commits).extracting(m -> m.getCommit().getSequence()).containsExactly(1L, 2L);
@@ -351,6 +348,89 @@ class ReplicaTest {
     for (ConsensusMessage m : commits) {
       assertThat(statements.verify(1, statements.commit(0, m.getCommit().getSequence(), m.getCommit().getBlockHash()),
           m.getCommit().getSignature())).isTrue();
+    }
+  }
+
+  /** A backup's PREPARE for {@code pp}'s block, with certify flag {@code certify}. */
+  private static ConsensusMessage prepare(PrePrepare pp, boolean certify) {
+    return ConsensusMessage.newBuilder().setPrepare(Prepare.newBuilder().setView(pp.getView())
+        .setSequence(pp.getSequence()).setBlockHash(Blocks.hash(pp.getBlock()).bytes()).setCertify(certify)).build();
+  }
+
+  // ---------------------------------------------------------------- the certify flag is the leader's word
+
+  /**
+   * PREPAREs repeat the certify flag: one for the accepted block with the other flag (its sender
+   * was told another flag by the leader) does not count, so two honest replicas never prepare one
+   * block with different flags and never sign their COMMITs differently.
+   */
+  @Test
+  void aPrepareWithTheOtherCertifyFlagDoesNotCountTowardsPrepared() {
+    Replica leader = startedK8(0);
+    Replica backup = startedK8(1);
+    List<PrePrepare> pps = sent(leader.step(new Input.Receive(1, forward(7, 1, 3))),
+        ConsensusMessage.PayloadCase.PRE_PREPARE).stream().map(ConsensusMessage::getPrePrepare).toList();
+    assertThat(pps).extracting(PrePrepare::getCertify).containsExactly(true, false, true);
+    // Block 2's PREPARE from validator 2 arrives before the PRE-PREPARE, with the other flag: kept, never counted.
+    List<Ready> readies = new ArrayList<>();
+    readies.add(backup.step(new Input.Receive(2, prepare(pps.get(1), true))));
+    for (PrePrepare pp : pps) {
+      Ready r = backup.step(new Input.Receive(0, ConsensusMessage.newBuilder().setPrePrepare(pp).build()));
+      assertThat(sent(r, ConsensusMessage.PayloadCase.PREPARE)).extracting(m -> m.getPrepare().getCertify())
+          .as("the backup's PREPARE carries the flag it accepted").containsExactly(pp.getCertify());
+      readies.add(r);
+    }
+    readies.add(backup.step(new Input.Receive(2, prepare(pps.get(0), false))));
+    readies.add(backup.step(new Input.Receive(3, prepare(pps.get(0), false))));
+    assertThat(backup.dropCounts()).containsEntry(Drop.CERTIFY_MISMATCH, 2L);
+    for (Ready r : readies) {
+      assertThat(sent(r, ConsensusMessage.PayloadCase.COMMIT)).as("nothing prepared on mismatched flags").isEmpty();
+    }
+    // With its own, one matching PREPARE makes the 2f = 2 of block 1; block 2 still has only its own.
+    List<ConsensusMessage> commits = sent(backup.step(new Input.Receive(2, prepare(pps.get(0), true))),
+        ConsensusMessage.PayloadCase.COMMIT);
+    assertThat(commits).extracting(m -> m.getCommit().getSequence()).containsExactly(1L);
+    assertThat(commits.get(0).getCommit().getSignature()).as("block 1 is certified: its COMMIT is signed").hasSize(64);
+    commits = sent(backup.step(new Input.Receive(3, prepare(pps.get(1), false))), ConsensusMessage.PayloadCase.COMMIT);
+    assertThat(commits).extracting(m -> m.getCommit().getSequence()).containsExactly(2L);
+    assertThat(commits.get(0).getCommit().getSignature()).as("block 2 is not certified").isEmpty();
+  }
+
+  /**
+   * The leader's signature covers the certify flag, so a second PRE-PREPARE for the same block
+   * that differs only in its flag is equivocation (evidence when both are signed as they claim),
+   * not a duplicate; one whose flag was changed after signing is not the leader's statement.
+   */
+  @Test
+  void aProposalDifferingOnlyInItsCertifyFlagIsEquivocation() {
+    Replica leader = startedK8(0);
+    PrePrepare pp = sent(leader.step(new Input.Receive(1, forward(7, 1, 1))), ConsensusMessage.PayloadCase.PRE_PREPARE)
+        .get(0).getPrePrepare();
+    assertThat(pp.getCertify()).isTrue();
+    Statements statements = new Statements(SIM.chain());
+    Hash hash = Blocks.hash(pp.getBlock());
+    assertThat(statements.verify(0, statements.proposal(pp, hash), pp.getSignature())).isTrue();
+    PrePrepare flipped = pp.toBuilder().setCertify(false).build();
+    assertThat(statements.verify(0, statements.proposal(flipped, hash), flipped.getSignature()))
+        .as("the signature binds the flag").isFalse();
+    PrePrepare resigned = flipped.toBuilder()
+        .setSignature(key(0).sign(statements.proposal(0, 1, hash.bytes(), false))).build();
+
+    Replica backup = startedK8(1);
+    backup.step(new Input.Receive(0, ConsensusMessage.newBuilder().setPrePrepare(pp).build()));
+    Ready same = backup.step(new Input.Receive(0, ConsensusMessage.newBuilder().setPrePrepare(pp).build()));
+    assertThat(backup.dropCounts()).containsEntry(Drop.DUPLICATE, 1L);
+    Ready unsigned = backup.step(new Input.Receive(0, ConsensusMessage.newBuilder().setPrePrepare(flipped).build()));
+    assertThat(unsigned.evidence()).as("a flag the leader did not sign proves nothing").isEmpty();
+    Ready signed = backup.step(new Input.Receive(0, ConsensusMessage.newBuilder().setPrePrepare(resigned).build()));
+    assertThat(backup.dropCounts()).containsEntry(Drop.EQUIVOCATION, 2L).containsEntry(Drop.DUPLICATE, 1L);
+    assertThat(signed.evidence()).hasSize(1);
+    Ready.Equivocation e = signed.evidence().get(0);
+    assertThat(e.leader()).isZero();
+    assertThat(List.of(e.first().getPrePrepare().getCertify(), e.second().getPrePrepare().getCertify()))
+        .containsExactly(true, false);
+    for (Ready r : List.of(same, unsigned, signed)) {
+      assertThat(sent(r, ConsensusMessage.PayloadCase.PREPARE)).as("no second PREPARE").isEmpty();
     }
   }
 

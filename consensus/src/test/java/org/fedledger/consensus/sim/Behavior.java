@@ -21,5 +21,10 @@ public enum Behavior {
   /** Sends junk, missing or short signatures on COMMITs that must be signed. */
   JUNK_COMMIT_SIGNATURES,
   /** Signs COMMITs that must not be signed (blocks that are not certified). */
-  SIGN_UNCERTIFIED
+  SIGN_UNCERTIFIED,
+  /**
+   * As leader, sends one block with PrePrepare.certify flipped (and validly signed) to odd
+   * destinations, and its own COMMITs to each replica in the shape it told it.
+   */
+  SPLIT_CERTIFY
 }

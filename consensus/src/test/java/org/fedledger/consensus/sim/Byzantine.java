@@ -35,6 +35,7 @@ final class Byzantine {
       case CERTIFY_ALL -> List.of(certifyAs(c, h, msg, true));
       case JUNK_COMMIT_SIGNATURES -> List.of(junkCommitSignature(c.random, msg));
       case SIGN_UNCERTIFIED -> List.of(signCommit(c, h, msg));
+      case SPLIT_CERTIFY -> List.of(splitCertify(c, h, to, msg));
     };
   }
 
@@ -45,7 +46,12 @@ final class Byzantine {
    * expects (it holds every key), so that it commits along as a consistent liar would.
    */
   static ConsensusMessage inbound(Behavior b, Cluster c, SimHost h, int from, ConsensusMessage msg) {
-    if ((b != Behavior.NEVER_CERTIFY && b != Behavior.CERTIFY_ALL) || !msg.hasCommit()
+    if (b == Behavior.SPLIT_CERTIFY && msg.hasPrepare()) {
+      Prepare p = msg.getPrepare();
+      Boolean asked = h.proposedCertify.get(p.getView() + "/" + p.getSequence());
+      return asked == null ? msg : ConsensusMessage.newBuilder().setPrepare(p.toBuilder().setCertify(asked)).build();
+    }
+    if ((b != Behavior.NEVER_CERTIFY && b != Behavior.CERTIFY_ALL && b != Behavior.SPLIT_CERTIFY) || !msg.hasCommit()
         || Long.remainderUnsigned(msg.getCommit().getView(), c.n) != h.index
         || msg.getCommit().getSequence() % h.config.checkpointIntervalBlocks() == 0) {
       return msg;
@@ -76,7 +82,7 @@ final class Byzantine {
     if (msg.hasPrePrepare()) {
       h.proposedCertify.put(msg.getPrePrepare().getView() + "/" + msg.getPrePrepare().getSequence(),
           msg.getPrePrepare().getCertify());
-      return ConsensusMessage.newBuilder().setPrePrepare(msg.getPrePrepare().toBuilder().setCertify(certify)).build();
+      return ConsensusMessage.newBuilder().setPrePrepare(signed(c, h, msg.getPrePrepare(), certify)).build();
     }
     if (msg.hasCommit() && Long.remainderUnsigned(msg.getCommit().getView(), c.n) == h.index) {
       Commit commit = msg.getCommit();
@@ -87,6 +93,41 @@ final class Byzantine {
       return signCommit(c, h, msg);
     }
     return msg;
+  }
+
+  /**
+   * As leader, tells odd destinations the opposite certify flag of what its replica chose (each
+   * PRE-PREPARE validly signed with the flag it carries), and sends each replica its own COMMITs
+   * in the shape that replica was told: with the flag under the signature alone, the honest
+   * replicas would prepare one block with two flags and sign their COMMITs differently.
+   */
+  private static ConsensusMessage splitCertify(Cluster c, SimHost h, int to, ConsensusMessage msg) {
+    if (msg.hasPrePrepare()) {
+      PrePrepare pp = msg.getPrePrepare();
+      h.proposedCertify.put(pp.getView() + "/" + pp.getSequence(), pp.getCertify());
+      return ConsensusMessage.newBuilder().setPrePrepare(signed(c, h, pp, pp.getCertify() ^ (to % 2 == 1))).build();
+    }
+    if (msg.hasCommit() && Long.remainderUnsigned(msg.getCommit().getView(), c.n) == h.index) {
+      Commit commit = msg.getCommit();
+      Boolean asked = h.proposedCertify.get(commit.getView() + "/" + commit.getSequence());
+      if (asked == null) {
+        return msg; // a NEW-VIEW re-proposal: its flag is every replica's own rule
+      }
+      boolean told = asked ^ (to % 2 == 1);
+      if (told || commit.getSequence() % h.config.checkpointIntervalBlocks() == 0) {
+        return signCommit(c, h, msg);
+      }
+      return ConsensusMessage.newBuilder().setCommit(commit.toBuilder().clearSignature()).build();
+    }
+    return msg;
+  }
+
+  /** {@code pp} with PrePrepare.certify = {@code certify}, signed by its (lying) leader as such. */
+  private static PrePrepare signed(Cluster c, SimHost h, PrePrepare pp, boolean certify) {
+    ByteString sig = c.sim.validatorKeys.get(h.index).sign(ProposalStatement.newBuilder()
+        .setChainId(c.sim.chain.chainId()).setView(pp.getView()).setSequence(pp.getSequence())
+        .setBlockHash(Blocks.hash(pp.getBlock()).bytes()).setCertify(certify).build().toByteString());
+    return pp.toBuilder().setCertify(certify).setSignature(sig).build();
   }
 
   /** A COMMIT that carries a signature gets a junk, empty or short one instead. */
@@ -129,7 +170,7 @@ final class Byzantine {
     Hash hash = Blocks.hash(block);
     KeyPair keys = c.sim.validatorKeys.get(h.index);
     ByteString sig = keys.sign(ProposalStatement.newBuilder().setChainId(c.sim.chain.chainId()).setView(pp.getView())
-        .setSequence(pp.getSequence()).setBlockHash(hash.bytes()).build().toByteString());
+        .setSequence(pp.getSequence()).setBlockHash(hash.bytes()).setCertify(pp.getCertify()).build().toByteString());
     return ConsensusMessage.newBuilder().setPrePrepare(pp.toBuilder().setBlock(block).setSignature(sig)).build();
   }
 

@@ -46,6 +46,8 @@ public final class Cluster {
   final Behavior[] behavior;
   private final TreeMap<Long, Hash> agreedBlocks = new TreeMap<>();
   private final TreeMap<Long, Hash> agreedRoots = new TreeMap<>();
+  /** Whether honest COMMITs for "view/sequence/hash" carry a signature (all must agree). */
+  private final TreeMap<String, Boolean> commitShapes = new TreeMap<>();
   final TreeMap<Hash, ParsedTx> submitted = new TreeMap<>();
   private final ArrayDeque<Object[]> work = new ArrayDeque<>();
   private final long[] nonces = new long[8];
@@ -229,6 +231,9 @@ public final class Cluster {
       return;
     }
     for (Ready.Outbound o : r.send()) {
+      if (behavior[h.index] == Behavior.HONEST && o.msg().hasCommit()) {
+        checkCommitShape(h, o.msg().getCommit());
+      }
       route(h, o);
     }
     for (Ready.CommittedBlock c : r.commit()) {
@@ -294,6 +299,18 @@ public final class Cluster {
       }
     }
     certifiedCommits++;
+  }
+
+  /**
+   * Honest validators agree whether a block is certified: their COMMITs for one (view, sequence,
+   * block) all carry a signature or all carry none, whatever flags a Byzantine leader sent.
+   */
+  private void checkCommitShape(SimHost h, org.fedledger.proto.Commit c) {
+    String key = c.getView() + "/" + c.getSequence() + "/" + Hash.of(c.getBlockHash()).hex();
+    boolean signed = !c.getSignature().isEmpty();
+    Boolean agreed = commitShapes.putIfAbsent(key, signed);
+    check(agreed == null || agreed == signed, "CERTIFY AGREEMENT violated: " + h + " sends a "
+        + (signed ? "signed" : "unsigned") + " COMMIT for " + key + ", another honest validator the other shape");
   }
 
   /** Blocks without signatures at the top of {@code h}'s chain. */

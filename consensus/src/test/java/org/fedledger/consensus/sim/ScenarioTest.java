@@ -180,6 +180,39 @@ class ScenarioTest {
     }
   }
 
+  /**
+   * A leader that sends one block with certify to some backups and without to others (each
+   * PRE-PREPARE validly signed): PREPAREs repeat the flag, so only backups told the same flag
+   * prepare together; honest COMMITs never differ in shape (the cluster checks it on every send;
+   * with the flag signed but not in PREPAREs this fails at tick 3), and the backup told the
+   * minority flag catches up by state transfer, as one sent another block would.
+   */
+  @Test
+  void aLeaderSplittingTheCertifyFlagCannotMakeHonestReplicasDisagree() {
+    Cluster cluster = Cluster.of(25, behaviors(4, 0, Behavior.SPLIT_CERTIFY), c -> c.withBlocks(1, 1 << 20, 0));
+    for (int k = 0; k < 12; k++) {
+      cluster.submit(1 + k % 3);
+      cluster.tick(k % 4 == 0 ? 20 : 1);
+    }
+    cluster.tick(400);
+    assertTrue(cluster.allCommitted(), SimRun.state(cluster));
+    assertThat(cluster.drops()).as("PREPAREs with the other flag do not count").containsKey(Drop.CERTIFY_MISMATCH);
+    assertEquals(0, cluster.view(), "backups 1 and 3, told one flag, prepare and commit with the leader");
+    assertThat(cluster.replica(2).transferredBlocks()).as("backup 2, told the other flag, fetches the blocks")
+        .isPositive();
+  }
+
+  /** n = 7, three backups told each flag: neither side reaches 2f matching PREPAREs, the leader is replaced. */
+  @Test
+  void aCertifySplitWithoutAMajorityIsAViewChange() {
+    Cluster cluster = Cluster.of(26, behaviors(7, 0, Behavior.SPLIT_CERTIFY), c -> c.withBlocks(1, 1 << 20, 0));
+    cluster.submit(2);
+    cluster.tick(200);
+    assertTrue(cluster.allCommitted(), SimRun.state(cluster));
+    assertThat(cluster.view()).as("the splitting leader of view 0 was replaced").isPositive();
+    assertThat(cluster.drops()).containsKey(Drop.CERTIFY_MISMATCH);
+  }
+
   @Test
   void validatorsSigningCommitsAgainstTheRuleAreDroppedAndCertificatesStillVerify() {
     Behavior[] b = new Behavior[7];

@@ -86,7 +86,7 @@ class SeedsTest {
       assertThat(totals.byzantine.keySet()).as("Byzantine kinds")
           .containsExactlyInAnyOrder(Behavior.EQUIVOCATE, Behavior.WITHHOLD, Behavior.RANDOM_VOTES, Behavior.GARBAGE,
               Behavior.TWINS, Behavior.NEVER_CERTIFY, Behavior.CERTIFY_ALL, Behavior.JUNK_COMMIT_SIGNATURES,
-              Behavior.SIGN_UNCERTIFIED);
+              Behavior.SIGN_UNCERTIFIED, Behavior.SPLIT_CERTIFY);
       assertThat(totals.n4).as("runs with n = 4").isPositive();
       assertThat(totals.n7).as("runs with n = 7").isPositive();
     }

@@ -39,7 +39,7 @@ final class SimRun {
     int byzantine = plan.nextInt(f + 1);
     Behavior[] kinds = {Behavior.EQUIVOCATE, Behavior.WITHHOLD, Behavior.RANDOM_VOTES, Behavior.GARBAGE,
         Behavior.TWINS, Behavior.NEVER_CERTIFY, Behavior.CERTIFY_ALL, Behavior.JUNK_COMMIT_SIGNATURES,
-        Behavior.SIGN_UNCERTIFIED};
+        Behavior.SIGN_UNCERTIFIED, Behavior.SPLIT_CERTIFY};
     List<Behavior> chosen = new ArrayList<>();
     for (int k = 0; k < byzantine; k++) {
       int who;
