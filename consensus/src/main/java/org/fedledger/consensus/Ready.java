@@ -82,7 +82,8 @@ public record Ready(List<Persist> persist, List<Outbound> send, List<CommittedBl
 
   /**
    * Two proposals signed by the same leader for the same (view, sequence) with different
-   * blocks: proof that validator {@code leader} is Byzantine.
+   * blocks or certify flags (both under its ProposalStatement signature): proof that validator
+   * {@code leader} is Byzantine.
    */
   public record Equivocation(int leader, long view, long sequence, ConsensusMessage first,
       ConsensusMessage second) {}

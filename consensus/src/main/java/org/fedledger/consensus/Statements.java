@@ -17,7 +17,8 @@ import org.fedledger.proto.ValidatorSignature;
 /**
  * The statements validators sign, and the verification of signatures and certificates with
  * the genesis validator keys alone. A statement's signed bytes are its canonical serialization
- * (fixed-width scalars and bytes only), rebuilt by the verifier from the message's fields.
+ * (fixed-width scalars, bytes and bools, in field order, defaults omitted), rebuilt by the
+ * verifier from the message's fields.
  */
 public final class Statements {
   private final Chain chain;
