@@ -69,7 +69,7 @@ final class Submissions {
   }
 
   /**
-   * Checks each of {@code envs} (at most {@link #BATCH_MAX}, not verified here) and offers those
+   * Checks each of {@code envs} (the caller keeps the count within {@link #BATCH_MAX}) and offers those
    * that pass to the intake in one call; one outcome per envelope, in order. An envelope whose
    * body repeats an earlier one of the batch that passed is refused ALREADY_EXISTS without being
    * verified again.
