@@ -107,4 +107,35 @@ class SubmitBatchClusterTest {
       validators.forEach(Validator::close);
     }
   }
+
+  @Test
+  void aBatchBeyondTheMempoolBoundIsAcceptedUpToItAndTheRestRefusedFull() throws Exception {
+    // One validator of four, alone: nothing commits, so its pending transactions stay.
+    TestnetLayout layout = TestnetLayout.create(dir.resolve("net"), 4, CHAIN, "127.0.0.1", Ports.freeBase(4), 0);
+    Validator v = Validator.start(NodeConfigFile.load(layout.config(1),
+        Map.of("metrics.listen", "", "limits.mempool_tx_max", "3")));
+    ManagedChannel channel = Clients.channel(v.rpcPort());
+    try {
+      KeyPair admin = KeyFile.read(layout.adminKey());
+      List<Envelope> batch = new ArrayList<>();
+      for (int t = 0; t < 5; t++) {
+        batch.add(register(admin, t));
+      }
+      var r = LedgerApiGrpc.newBlockingStub(channel)
+          .submitTransactions(SubmitTransactionsRequest.newBuilder().addAllEnvelopes(batch).build());
+      assertThat(r.getResultsList()).extracting(SubmitResult::getAccepted).containsExactly(true, true, true, false, false);
+      assertThat(r.getResults(3).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED.value());
+      assertThat(r.getResults(4).getReason()).isEqualTo("the mempool is full; retry later");
+      assertThat(Clients.status(channel).getMempoolSize()).isEqualTo(3);
+      // The pending ones are duplicates now; the full ones are still refused for the bound.
+      var again = LedgerApiGrpc.newBlockingStub(channel)
+          .submitTransactions(SubmitTransactionsRequest.newBuilder().addAllEnvelopes(batch).build());
+      assertThat(again.getResultsList()).extracting(SubmitResult::getCode).containsExactly(
+          Status.Code.ALREADY_EXISTS.value(), Status.Code.ALREADY_EXISTS.value(), Status.Code.ALREADY_EXISTS.value(),
+          Status.Code.RESOURCE_EXHAUSTED.value(), Status.Code.RESOURCE_EXHAUSTED.value());
+    } finally {
+      channel.shutdownNow();
+      v.close();
+    }
+  }
 }
