@@ -109,6 +109,49 @@ class SubmitBatchClusterTest {
   }
 
   @Test
+  void theCliSubmitsAFileOfTransactionsAsABatchAndPrintsEachResult() throws Exception {
+    TestnetLayout layout = TestnetLayout.create(dir.resolve("net"), 4, CHAIN, "127.0.0.1", Ports.freeBase(4), 0);
+    Validator v = Validator.start(NodeConfigFile.load(layout.config(1), Map.of("metrics.listen", "")));
+    try {
+      Path file = dir.resolve("txs.jsonl");
+      java.nio.file.Files.writeString(file, String.join("\n",
+          "{\"register_participant\": {\"name\": \"a\", \"role\": \"HOSPITAL\", \"public_key\": \"" + b64(1) + "\"}}",
+          "",
+          "{}",
+          "{\"register_participant\": {\"name\": \"b\", \"role\": \"HOSPITAL\", \"public_key\": \"" + b64(2) + "\"}}"));
+      String[] args = {"submit", "--rpc", "127.0.0.1:" + v.rpcPort(), "--key", layout.adminKey().toString(),
+          "--nonce", "1000", "--tx-jsonl", file.toString()};
+      java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream old = System.out;
+      int code;
+      System.setOut(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
+      try {
+        code = org.fedledger.node.cli.Fedledger.run(args);
+      } finally {
+        System.setOut(old);
+      }
+      List<String> lines = buffer.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+      assertThat(code).as(String.join("\n", lines)).isEqualTo(1); // one was refused
+      assertThat(lines).hasSize(3);
+      assertThat(lines.get(0)).matches("[0-9a-f]{64} accepted");
+      assertThat(lines.get(1)).matches("[0-9a-f]{64} refused INVALID_ARGUMENT: PAYLOAD_NOT_SET: .*");
+      assertThat(lines.get(2)).matches("[0-9a-f]{64} accepted");
+      ManagedChannel channel = Clients.channel(v.rpcPort());
+      try {
+        assertThat(Clients.status(channel).getMempoolSize()).isEqualTo(2);
+      } finally {
+        channel.shutdownNow();
+      }
+    } finally {
+      v.close();
+    }
+  }
+
+  private static String b64(int key) {
+    return java.util.Base64.getEncoder().encodeToString(TestChain.key(700 + key).publicKey().toByteArray());
+  }
+
+  @Test
   void aBatchBeyondTheMempoolBoundIsAcceptedUpToItAndTheRestRefusedFull() throws Exception {
     // One validator of four, alone: nothing commits, so its pending transactions stay.
     TestnetLayout layout = TestnetLayout.create(dir.resolve("net"), 4, CHAIN, "127.0.0.1", Ports.freeBase(4), 0);
