@@ -122,7 +122,7 @@ public final class Feeder implements AutoCloseable {
       }
       int size = env.getSerializedSize() + 8;
       if (!batch.isEmpty() && bytes + size > BATCH_BYTES_MAX) {
-        retry.add(env); // first of the next call
+        retry.add(env); // goes in a later call
         break;
       }
       batch.add(env);
