@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Commit rate of a four-validator cluster in steady state (see the package doc for the
  * set-up). A closed-loop {@link Feeder} keeps the mempools full through gRPC, spreading
- * submissions over the four validators.
+ * submissions over the four validators in batches of up to {@link #SUBMIT_BATCH}
+ * ({@code SubmitTransactions}); blocks still carry what the load says (one transaction each
+ * for ONE_TX: genesis {@code block_tx_max = 1}).
  *
  * <p><b>One op is one block committed</b>, i.e. executed and stored in RocksDB at validator 0,
  * taken in height order: the score is blocks/s. The auxiliary counter {@code txs} counts the
@@ -75,6 +77,8 @@ public class CommitRate {
 
   /** Admins signing the transactions (each keeps at most 1,024 nonces in flight). */
   static final int ADMINS = 32;
+  /** Most transactions per SubmitTransactions call of the feeder. */
+  static final int SUBMIT_BATCH = 64;
   /** Hospitals per FL round. */
   static final int PARTICIPANTS = 32;
   /** Parameters per FL update. */
@@ -114,12 +118,13 @@ public class CommitRate {
       cluster.submitAndAwait(ModelUpdates.setup(cluster.admins().get(0), 1, PARTICIPANTS, PARAMETERS), 60_000);
       watch = new CommitWatch(stores, CommitWatch.THROUGHPUT_POLL_NANOS, (h, b, t) -> { });
       workload = new ModelUpdates(PARTICIPANTS, PARAMETERS, Math.max(1, presigned / 200), watch);
-      feeder = new Feeder(workload, channels(), watch, PARTICIPANTS, PARTICIPANTS);
+      feeder = new Feeder(workload, channels(), watch, PARTICIPANTS, PARTICIPANTS, PARTICIPANTS);
     } else {
       watch = new CommitWatch(stores, CommitWatch.THROUGHPUT_POLL_NANOS, (h, b, t) -> { });
       workload = new AdminTransactions(payload, cluster.admins(), 1, 1_000_000, presigned);
-      int outstanding = load == Load.ONE_TX ? 64 : 8_000;
-      feeder = new Feeder(workload, channels(), watch, outstanding, load == Load.ONE_TX ? 64 : 512);
+      // ONE_TX: batches of 64 refill a window of 128, so 64 to 128 stay outstanding.
+      int outstanding = load == Load.ONE_TX ? 128 : 8_000;
+      feeder = new Feeder(workload, channels(), watch, outstanding, load == Load.ONE_TX ? 64 : 512, SUBMIT_BATCH);
     }
     firstHeight = watch.height() + 1;
     next = firstHeight;

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Loads: {@code LOW}, one probe in flight and nothing else (one block in flight);
  * {@code SATURATED}, the probe competes with a closed-loop {@link Feeder} that keeps 8,000
- * admin transactions outstanding in blocks of up to 500 (the load of {@code CommitRate.BATCH_500}).
+ * admin transactions outstanding in blocks of up to 500 (the load of {@code CommitRate.BATCH_500}),
+ * submitted in batches ({@code SubmitTransactions}); the probe itself is always one unary
+ * {@code SubmitTransaction} (a client's view of one transaction).
  * {@code proposeDelayTicks} is the node's {@code consensus.propose_delay_ticks}: the leader
  * waits up to that many 10 ms ticks for a fuller block (node default 1, benchmark default 0:
  * with 1 a lone transaction waits for the next tick, 10 ms, whatever the protocol's speed).
@@ -132,7 +134,7 @@ public class ConsensusLatency {
       }
       feeder = new Feeder(new AdminTransactions(AdminTransactions.Kind.UPDATE_SELF, admins.subList(1, admins.size()),
           1, 0, presigned), channels, watch,
-          8_000, 512);
+          8_000, 512, CommitRate.SUBMIT_BATCH);
     }
     firstHeight = watch.height() + 1;
   }

@@ -26,6 +26,9 @@ import org.fedledger.proto.api.SubmitTransactionResponse;
  * each one's latency is measured from its <em>intended</em> send time (so queueing delay is not
  * hidden: no coordinated omission) until its receipt is stored at validator 0. Submissions are
  * spread over the four validators. Prints an HdrHistogram's percentiles in microseconds.
+ * Each transaction is its own unary {@code SubmitTransaction} call, sent at its own intended
+ * time: batching them ({@code SubmitTransactions}) would hold early ones back for later ones
+ * and so add a client-made delay to what is measured.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar org.fedledger.benchmarks.cluster.OpenLoopLatency \

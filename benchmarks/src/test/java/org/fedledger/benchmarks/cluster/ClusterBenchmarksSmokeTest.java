@@ -35,6 +35,12 @@ class ClusterBenchmarksSmokeTest {
     } finally {
       b.tearDown();
     }
+    if (load == CommitRate.Load.ONE_TX) {
+      // The feeder refills 64 free slots at a time (window 128): every call carries 64, each
+      // answered (the feeder's close waits for that) accepted or refused for a full queue.
+      assertThat(b.feeder.batches()).isPositive();
+      assertThat(b.feeder.accepted() + b.feeder.retried()).isEqualTo(CommitRate.SUBMIT_BATCH * b.feeder.batches());
+    }
   }
 
   @ParameterizedTest

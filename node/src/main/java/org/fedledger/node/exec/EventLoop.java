@@ -160,6 +160,38 @@ final class EventLoop {
     return true;
   }
 
+  /**
+   * Queues the first of {@code inputs} that fit in the queue, in ONE hand-off: appended
+   * together (a drain takes them all or none) and one drain scheduled for them all. Returns how
+   * many were queued (a prefix of {@code inputs}; 0 when the loop is stopping); the rest are
+   * dropped and counted as by {@link #offer}.
+   */
+  int offerAll(java.util.List<? extends Input> inputs) {
+    int n = inputs.size();
+    if (!running) {
+      metrics.messagesDropped.labelValues("stopping").inc(n);
+      return 0;
+    }
+    int taken;
+    int before;
+    do {
+      before = queued.get();
+      taken = Math.max(0, Math.min(n, queueMax - before));
+    } while (taken > 0 && !queued.compareAndSet(before, before + taken));
+    if (taken < n) {
+      metrics.messagesDropped.labelValues("input_queue_full").inc(n - taken);
+    }
+    if (taken == 0) {
+      return 0;
+    }
+    queue.addAll(taken == n ? inputs : inputs.subList(0, taken)); // one CAS appends the whole chain
+    if (!schedule()) {
+      metrics.messagesDropped.labelValues("stopping").inc(taken);
+      return 0; // the loop's thread is shut down: the inputs are never handled
+    }
+    return taken;
+  }
+
   /** Queues a tick unless one is already waiting (ticks never pile up behind a busy loop). */
   void tick(long nowMillis) {
     if (tickQueued.compareAndSet(false, true) && !offer(new Input.Tick(nowMillis))) {

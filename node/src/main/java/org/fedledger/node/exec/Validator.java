@@ -120,7 +120,7 @@ public final class Validator implements AutoCloseable {
       ticker.scheduleAtFixedRate(this::tick, config.consensus().tickMillis(), config.consensus().tickMillis(),
           TimeUnit.MILLISECONDS);
       List<BindableService> services = List.of(
-          new LedgerService(chain, store, this::offer, feed, this::status, rpcScheduler,
+          new LedgerService(chain, store, new Intake(), feed, this::status, rpcScheduler,
               config.limits().waitCommitMaxMillis(), metrics),
           new FlService(chain, store));
       this.rpc = new RpcServer(rpcListen.host(), rpcListen.port(), services, chain.txBytesMax() + (1 << 20));
@@ -239,6 +239,46 @@ public final class Validator implements AutoCloseable {
       return TxIntake.Admission.FULL;
     }
     return TxIntake.Admission.ACCEPTED;
+  }
+
+  /** The gRPC API's intake: {@link #offer} one transaction, or a batch in one hand-off. */
+  private final class Intake implements TxIntake {
+    @Override
+    public TxIntake.Admission offer(ParsedTx tx) {
+      return Validator.this.offer(tx);
+    }
+
+    /** Admits each to the pending set, then queues the admitted ones with ONE {@link EventLoop#offerAll}. */
+    @Override
+    public List<TxIntake.Admission> offerAll(List<ParsedTx> txs) {
+      TxIntake.Admission[] out = new TxIntake.Admission[txs.size()];
+      List<Input.Request> requests = new ArrayList<>(txs.size());
+      int[] at = new int[txs.size()];
+      for (int i = 0; i < txs.size(); i++) {
+        if (!accepting) {
+          out[i] = TxIntake.Admission.UNAVAILABLE;
+          continue;
+        }
+        switch (pending.add(txs.get(i).id(), System.nanoTime())) {
+          case DUPLICATE -> out[i] = TxIntake.Admission.DUPLICATE;
+          case FULL -> out[i] = TxIntake.Admission.FULL;
+          case ADDED -> {
+            at[requests.size()] = i;
+            requests.add(new Input.Request(txs.get(i)));
+          }
+        }
+      }
+      int queued = requests.isEmpty() ? 0 : loop.offerAll(requests);
+      for (int k = 0; k < requests.size(); k++) {
+        if (k < queued) {
+          out[at[k]] = TxIntake.Admission.ACCEPTED;
+        } else {
+          pending.remove(txs.get(at[k]).id());
+          out[at[k]] = TxIntake.Admission.FULL;
+        }
+      }
+      return List.of(out);
+    }
   }
 
   private void tick() {

@@ -13,12 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.fedledger.ledger.chain.Blocks;
 import org.fedledger.ledger.chain.Chain;
-import org.fedledger.ledger.chain.TxCheck;
-import org.fedledger.ledger.chain.TxValidator;
 import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.crypto.Keys;
-import org.fedledger.ledger.exec.Executor;
-import org.fedledger.ledger.exec.NonceWindow;
 import org.fedledger.ledger.registry.Registry;
 import org.fedledger.ledger.store.LedgerStore;
 import org.fedledger.ledger.store.TxLocation;
@@ -39,7 +35,10 @@ import org.fedledger.proto.api.ReceiptResponse;
 import org.fedledger.proto.api.StreamBlocksRequest;
 import org.fedledger.proto.api.StreamEventsRequest;
 import org.fedledger.proto.api.SubmitTransactionRequest;
+import org.fedledger.proto.api.SubmitResult;
 import org.fedledger.proto.api.SubmitTransactionResponse;
+import org.fedledger.proto.api.SubmitTransactionsRequest;
+import org.fedledger.proto.api.SubmitTransactionsResponse;
 import org.fedledger.proto.api.WaitForCommitRequest;
 import org.fedledger.node.metrics.NodeMetrics;
 
@@ -54,8 +53,7 @@ public final class LedgerService extends LedgerApiGrpc.LedgerApiImplBase {
 
   private final Chain chain;
   private final LedgerStore store;
-  private final TxValidator validator;
-  private final TxIntake intake;
+  private final Submissions submissions;
   private final CommitFeed feed;
   private final Supplier<NodeStatus> status;
   private final ScheduledExecutorService scheduler;
@@ -68,8 +66,7 @@ public final class LedgerService extends LedgerApiGrpc.LedgerApiImplBase {
       Supplier<NodeStatus> status, ScheduledExecutorService scheduler, long waitMaxMillis, NodeMetrics metrics) {
     this.chain = chain;
     this.store = store;
-    this.validator = new TxValidator(chain);
-    this.intake = intake;
+    this.submissions = new Submissions(chain, store, intake, metrics);
     this.feed = feed;
     this.status = status;
     this.scheduler = scheduler;
@@ -81,57 +78,44 @@ public final class LedgerService extends LedgerApiGrpc.LedgerApiImplBase {
   @Override
   public void submitTransaction(SubmitTransactionRequest request, StreamObserver<SubmitTransactionResponse> out) {
     if (!request.hasEnvelope()) {
-      refuse(out, "MISSING_ENVELOPE", Status.INVALID_ARGUMENT.withDescription("MALFORMED_ENVELOPE: envelope is not set"));
+      Status missing = Status.INVALID_ARGUMENT.withDescription("MALFORMED_ENVELOPE: envelope is not set");
+      out.onError(submissions.refused(ByteString.EMPTY, "MISSING_ENVELOPE", missing).status().asRuntimeException());
       return;
     }
-    TxCheck check = validator.check(request.getEnvelope());
-    if (check instanceof TxCheck.Invalid invalid) {
-      refuse(out, invalid.error().name(), Status.INVALID_ARGUMENT.withDescription(invalid.error() + ": " + invalid.message()));
+    Submissions.Outcome o = submissions.submit(request.getEnvelope());
+    if (!o.accepted()) {
+      out.onError(o.status().asRuntimeException());
       return;
     }
-    var tx = ((TxCheck.Valid) check).tx();
-    Optional<TxLocation> at = store.txLocation(tx.id());
-    if (at.isPresent()) {
-      refuse(out, "DUPLICATE", Status.ALREADY_EXISTS.withDescription("transaction " + tx.id().hex()
-          + " is already committed at height " + at.get().height()));
-      return;
-    }
-    // The executor is authoritative; refusing a nonce the committed state already consumed
-    // spares the client a block slot and gives it the reason now.
-    switch (NonceWindow.load(store.state(), tx.tx().getSigner(), chain.nonceWindow()).check(tx.tx().getNonce())) {
-      case REPLAYED:
-        refuse(out, Executor.NONCE_REPLAYED, Status.INVALID_ARGUMENT.withDescription(Executor.NONCE_REPLAYED
-            + ": nonce " + Long.toUnsignedString(tx.tx().getNonce()) + " of signer "
-            + Keys.shortHex(tx.tx().getSigner()) + " was already used"));
-        return;
-      case TOO_OLD:
-        refuse(out, Executor.NONCE_TOO_OLD, Status.INVALID_ARGUMENT.withDescription(Executor.NONCE_TOO_OLD
-            + ": nonce " + Long.toUnsignedString(tx.tx().getNonce()) + " is below the replay window of "
-            + chain.nonceWindow() + " of signer " + Keys.shortHex(tx.tx().getSigner())));
-        return;
-      case ACCEPTED:
-        break;
-    }
-    switch (intake.offer(tx)) {
-      case ACCEPTED:
-        out.onNext(SubmitTransactionResponse.newBuilder().setTxId(tx.id().bytes()).build());
-        out.onCompleted();
-        return;
-      case DUPLICATE:
-        refuse(out, "DUPLICATE", Status.ALREADY_EXISTS.withDescription("transaction " + tx.id().hex() + " is already pending"));
-        return;
-      case FULL:
-        refuse(out, "MEMPOOL_FULL", Status.RESOURCE_EXHAUSTED.withDescription("the mempool is full; retry later"));
-        return;
-      case UNAVAILABLE:
-        refuse(out, "UNAVAILABLE", Status.UNAVAILABLE.withDescription("the node is not accepting transactions (starting or shutting down)"));
-        return;
-    }
+    out.onNext(SubmitTransactionResponse.newBuilder().setTxId(o.txId()).build());
+    out.onCompleted();
   }
 
-  private void refuse(StreamObserver<?> out, String reason, Status status) {
-    metrics.txsRefused.labelValues(reason).inc();
-    out.onError(status.asRuntimeException());
+  /**
+   * Checks every transaction of the batch as {@link #submitTransaction} would and hands those
+   * that pass to the intake in one call; one result per transaction, in order. Refuses the call
+   * only for an empty batch or one above {@link Submissions#BATCH_MAX}.
+   */
+  @Override
+  public void submitTransactions(SubmitTransactionsRequest request, StreamObserver<SubmitTransactionsResponse> out) {
+    int n = request.getEnvelopesCount();
+    if (n == 0 || n > Submissions.BATCH_MAX) {
+      metrics.txsRefused.labelValues("BAD_BATCH").inc();
+      out.onError(Status.INVALID_ARGUMENT.withDescription(n == 0
+          ? "BAD_BATCH: the batch holds no envelope (send 1 to " + Submissions.BATCH_MAX + ")"
+          : "BAD_BATCH: the batch holds " + n + " envelopes, more than the maximum of " + Submissions.BATCH_MAX
+              + "; split it").asRuntimeException());
+      return;
+    }
+    SubmitTransactionsResponse.Builder b = SubmitTransactionsResponse.newBuilder();
+    for (Submissions.Outcome o : submissions.submitAll(request.getEnvelopesList())) {
+      SubmitResult.Builder r = b.addResultsBuilder().setTxId(o.txId()).setAccepted(o.accepted());
+      if (!o.accepted()) {
+        r.setCode(o.status().getCode().value()).setReason(o.status().getDescription());
+      }
+    }
+    out.onNext(b.build());
+    out.onCompleted();
   }
 
   @Override

@@ -111,6 +111,31 @@ class EventLoopTest {
   }
 
   @Test
+  void offerAllQueuesABatchInOneHandOffHandledAsOneBatch() throws Exception {
+    EventLoop loop = loop(1_000);
+    assertThat(loop.offerAll(List.of(request(0), request(1), request(2), request(3)))).isEqualTo(4);
+    awaitBroadcasts(1);
+    assertThat(transport.forwardedTxCounts()).containsExactly(4);
+  }
+
+  @Test
+  void offerAllQueuesThePrefixThatFitsAndCountsTheRest() throws Exception {
+    EventLoop loop = loop(3);
+    CountDownLatch release = blockExecutor();
+    assertThat(loop.offer(request(0))).isTrue();
+    assertThat(loop.offerAll(List.of(request(1), request(2), request(3), request(4)))).isEqualTo(2);
+    assertThat(metrics.messagesDropped.labelValues("input_queue_full").get()).isEqualTo(2.0);
+    assertThat(loop.offerAll(List.of(request(5)))).isZero();
+    release.countDown();
+    awaitBroadcasts(1);
+    assertThat(transport.forwardedTxCounts()).containsExactly(3);
+    loop.stop();
+    assertThat(loop.awaitStopped(WAIT_MILLIS)).isTrue();
+    assertThat(loop.offerAll(List.of(request(6), request(7)))).isZero();
+    assertThat(metrics.messagesDropped.labelValues("stopping").get()).isEqualTo(2.0);
+  }
+
+  @Test
   void aFailureStopsTheLoopAndIsReported() throws Exception {
     EventLoop loop = loop(1_000);
     transport.failWith = new IllegalStateException("broken link");

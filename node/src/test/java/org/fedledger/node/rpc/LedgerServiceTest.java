@@ -51,6 +51,8 @@ import org.fedledger.proto.api.LedgerApiGrpc;
 import org.fedledger.proto.api.NodeStatus;
 import org.fedledger.proto.api.StreamBlocksRequest;
 import org.fedledger.proto.api.SubmitTransactionRequest;
+import org.fedledger.proto.api.SubmitTransactionsRequest;
+import org.fedledger.proto.api.SubmitTransactionsResponse;
 import org.fedledger.proto.api.WaitForCommitRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,6 +72,8 @@ class LedgerServiceTest {
   private ScheduledExecutorService scheduler;
   private final CommitFeed feed = new CommitFeed();
   private final ConcurrentLinkedQueue<ParsedTx> offered = new ConcurrentLinkedQueue<>();
+  /** The size of each batch handed to the intake in one offerAll call. */
+  private final ConcurrentLinkedQueue<Integer> handOffs = new ConcurrentLinkedQueue<>();
   private final AtomicReference<TxIntake.Admission> answer = new AtomicReference<>(TxIntake.Admission.ACCEPTED);
 
   @BeforeEach
@@ -77,9 +81,18 @@ class LedgerServiceTest {
     store = LedgerStore.open(dir.resolve("db"), tc.chain().genesisHash(), Durability.GROUP);
     GenesisCommit.ensureGenesis(store, tc.chain());
     scheduler = Executors.newScheduledThreadPool(2);
-    TxIntake intake = tx -> {
-      offered.add(tx);
-      return answer.get();
+    TxIntake intake = new TxIntake() {
+      @Override
+      public Admission offer(ParsedTx tx) {
+        offered.add(tx);
+        return answer.get();
+      }
+
+      @Override
+      public List<Admission> offerAll(List<ParsedTx> txs) {
+        handOffs.add(txs.size());
+        return TxIntake.super.offerAll(txs);
+      }
     };
     NodeMetrics metrics = new NodeMetrics();
     List<BindableService> services = List.of(
@@ -154,6 +167,128 @@ class LedgerServiceTest {
     assertThat(submitError(tc.register(1, 2))).isEqualTo("RESOURCE_EXHAUSTED the mempool is full; retry later");
     answer.set(TxIntake.Admission.UNAVAILABLE);
     assertThat(submitCode(tc.register(1, 3))).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  private SubmitTransactionsResponse submitAll(Envelope... envs) {
+    return stub.submitTransactions(SubmitTransactionsRequest.newBuilder().addAllEnvelopes(List.of(envs)).build());
+  }
+
+  @Test
+  void aBatchGivesOneResultPerTransactionInOrderAndOneHandOff() throws Exception {
+    Envelope good1 = tc.register(1, 1);
+    Envelope badSig = tc.register(2, 2).toBuilder().setSignature(tc.admin().sign(ByteString.copyFromUtf8("other"))).build();
+    Envelope good2 = tc.register(3, 3);
+    Envelope wrongChain = TestChain.sign(tc.admin(), Transaction.parseFrom(tc.register(4, 4).getBody()).toBuilder()
+        .setChainId("other-chain"));
+    var r = submitAll(good1, badSig, good2, wrongChain, Envelope.getDefaultInstance());
+    assertThat(r.getResultsList()).hasSize(5);
+    assertThat(r.getResults(0).getAccepted()).isTrue();
+    assertThat(r.getResults(0).getCode()).isZero();
+    assertThat(r.getResults(0).getReason()).isEmpty();
+    assertThat(r.getResults(1).getAccepted()).isFalse();
+    assertThat(r.getResults(1).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
+    assertThat(r.getResults(1).getReason()).startsWith("BAD_SIGNATURE:");
+    assertThat(r.getResults(2).getAccepted()).isTrue();
+    assertThat(r.getResults(3).getReason()).startsWith("WRONG_CHAIN:");
+    assertThat(r.getResults(4).getReason()).startsWith("BAD_SIGNER_OR_SIGNATURE_LENGTH:");
+    Envelope[] sent = {good1, badSig, good2, wrongChain, Envelope.getDefaultInstance()};
+    for (int i = 0; i < sent.length; i++) {
+      assertThat(r.getResults(i).getTxId()).isEqualTo(Hash.sha256(sent[i].getBody()).bytes());
+    }
+    // Only the two that passed reach the intake, together.
+    assertThat(handOffs).containsExactly(2);
+    assertThat(offered).extracting(ParsedTx::envelope).containsExactly(good1, good2);
+  }
+
+  @Test
+  void aBatchItemGetsWhatSubmitTransactionWouldAnswer() {
+    Envelope committed = tc.register(1, 1);
+    commitBlock(List.of(committed));
+    Envelope replayed = tc.register(2, 1); // nonce 1 is consumed by the committed one
+    Envelope fresh = tc.register(3, 2);
+    var r = submitAll(committed, replayed, fresh);
+    assertThat(r.getResults(0).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS.value());
+    assertThat(r.getResults(0).getReason()).contains("already committed at height 1");
+    assertThat(r.getResults(1).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
+    assertThat(r.getResults(1).getReason()).startsWith("NONCE_REPLAYED:");
+    assertThat(submitError(replayed)).startsWith("INVALID_ARGUMENT NONCE_REPLAYED:"); // the same answer
+    assertThat(r.getResults(2).getAccepted()).isTrue();
+    answer.set(TxIntake.Admission.FULL);
+    var full = submitAll(tc.register(4, 3)).getResults(0);
+    assertThat(full.getAccepted()).isFalse();
+    assertThat(full.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED.value());
+    assertThat(full.getReason()).isEqualTo("the mempool is full; retry later");
+    answer.set(TxIntake.Admission.DUPLICATE);
+    assertThat(submitAll(tc.register(5, 4)).getResults(0).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS.value());
+    answer.set(TxIntake.Admission.UNAVAILABLE);
+    assertThat(submitAll(tc.register(6, 5)).getResults(0).getCode()).isEqualTo(Status.Code.UNAVAILABLE.value());
+  }
+
+  @Test
+  void aTransactionRepeatedInABatchIsOfferedOnceAndTheCopiesRefused() {
+    Envelope a = tc.register(1, 1);
+    Envelope b = tc.register(2, 2);
+    // The same body with a bad signature first: refused for that, and the good copy is then checked.
+    Envelope aBadSig = a.toBuilder().setSignature(tc.admin().sign(ByteString.copyFromUtf8("other"))).build();
+    var r = submitAll(aBadSig, a, b, a, b);
+    assertThat(r.getResults(0).getReason()).startsWith("BAD_SIGNATURE:");
+    assertThat(r.getResults(1).getAccepted()).isTrue();
+    assertThat(r.getResults(2).getAccepted()).isTrue();
+    String idA = Hash.sha256(a.getBody()).hex();
+    assertThat(r.getResults(3).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS.value());
+    assertThat(r.getResults(3).getReason()).isEqualTo("transaction " + idA + " is also at index 1 of this batch");
+    assertThat(r.getResults(4).getReason()).endsWith("is also at index 2 of this batch");
+    assertThat(r.getResults(3).getTxId()).isEqualTo(r.getResults(1).getTxId());
+    assertThat(handOffs).containsExactly(2);
+    assertThat(offered).extracting(ParsedTx::envelope).containsExactly(a, b);
+  }
+
+  @Test
+  void emptyAndOversizedBatchesAreInvalidArgument() {
+    assertThatThrownBy(this::submitAll).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).isEqualTo("BAD_BATCH: the batch holds no envelope (send 1 to 1000)");
+    });
+    Envelope[] tooMany = new Envelope[Submissions.BATCH_MAX + 1];
+    java.util.Arrays.fill(tooMany, tc.register(1, 1));
+    assertThatThrownBy(() -> submitAll(tooMany)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription())
+          .isEqualTo("BAD_BATCH: the batch holds 1001 envelopes, more than the maximum of 1000; split it");
+    });
+    Envelope[] most = java.util.Arrays.copyOf(tooMany, Submissions.BATCH_MAX);
+    var r = submitAll(most);
+    assertThat(r.getResultsList()).hasSize(Submissions.BATCH_MAX);
+    assertThat(r.getResults(0).getAccepted()).isTrue();
+    assertThat(r.getResultsList().subList(1, Submissions.BATCH_MAX)).allMatch(x -> !x.getAccepted()
+        && x.getCode() == Status.Code.ALREADY_EXISTS.value());
+    assertThat(offered).hasSize(1);
+  }
+
+  @Test
+  void aBatchAboveTheMessageLimitIsRefusedByGrpcBeforeItIsRead() {
+    // A body of garbage bytes: the transport refuses the request before any handler sees it.
+    Envelope big = Envelope.newBuilder().setBody(ByteString.copyFrom(new byte[tc.chain().txBytesMax() + 8192])).build();
+    assertThatThrownBy(() -> submitAll(big)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(e.getStatus().getDescription()).contains("exceeds maximum size");
+    });
+    assertThat(handOffs).isEmpty();
+  }
+
+  @Test
+  void garbageBatchBytesAreInvalidArgument() {
+    MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(LedgerApiGrpc.getSubmitTransactionsMethod().getFullMethodName())
+        .setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, raw, CallOptions.DEFAULT,
+        new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07, 0x01}))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).startsWith("BAD_BATCH: ");
+        });
+    assertThat(handOffs).isEmpty();
   }
 
   private ParsedTx parsed(Envelope env) {
