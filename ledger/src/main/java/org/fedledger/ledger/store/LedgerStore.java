@@ -40,9 +40,15 @@ import org.slf4j.LoggerFactory;
  * the consensus log and the chain metadata, one column family each.
  *
  * <p>{@link #commitBlocks} writes one or more consecutive blocks, their indexes and receipts,
- * their state writes and roots, the new state lattice and the new head in ONE WriteBatch, so
- * after a crash at any moment the store reopens at the boundary of such a batch (see
- * {@link Durability} for what survives which crash).
+ * their state writes and roots and the new head in ONE WriteBatch, so after a crash at any
+ * moment the store reopens at the boundary of such a batch (see {@link Durability} for what
+ * survives which crash).
+ *
+ * <p><b>The state lattice</b> (the {@link LtHash} behind the state root, 2 KiB) is kept in memory
+ * and written only by a clean {@link #close}, tagged with its head: writing it with every commit
+ * was two thirds of the bytes of a one-transaction block. After a crash (the tag is older than the
+ * head) {@link #open} rebuilds it from a full scan of the state, one LtHash expansion per entry,
+ * and checks it against the head's stored state root.
  * The store refuses to open a data directory made for another genesis hash.
  *
  * <p>Column families and keys (heights are 8-byte big-endian):
@@ -54,9 +60,10 @@ import org.slf4j.LoggerFactory;
  *       as a Receipt with only {@code height} and {@code events} set
  *   <li>{@code state}: contract state key → value
  *   <li>{@code consensus}: opaque keys and values of the consensus driver ({@link ConsensusLog})
- *   <li>{@code meta}: {@code genesis}, {@code head} (height ‖ hash ‖ timestamp), {@code lattice} (the
- *       head's), and {@code root/<height>} the state root after each block (stores written before
- *       batched commits also hold an unused {@code root}, the head's root)
+ *   <li>{@code meta}: {@code genesis}, {@code head} (height ‖ hash ‖ timestamp), {@code lattice}
+ *       (height ‖ hash of the head it belongs to ‖ lattice, written at close), and {@code root/<height>}
+ *       the state root after each block (stores written before batched commits also hold an
+ *       unused {@code root}, the head's root, and an untagged lattice, tagged when opened)
  * </ul>
  *
  * <p>One thread commits; any thread may read. Every native object is closed by {@link #close};
@@ -71,6 +78,10 @@ public final class LedgerStore implements AutoCloseable {
   private static final byte[] META_HEAD = bytes("head");
   private static final byte[] META_LATTICE = bytes("lattice");
   private static final byte[] META_ROOT_AT = bytes("root/");
+  /** The head record: height ‖ hash ‖ timestamp. */
+  private static final int HEAD_BYTES = 8 + Hash.LENGTH + 8;
+  /** The lattice record starts with the height and hash of the head it belongs to. */
+  private static final int LATTICE_TAG_BYTES = 8 + Hash.LENGTH;
   private static final String[] FAMILIES = {
     "blocks", "block_hash", "tx_index", "receipts", "state", "consensus", "meta"};
 
@@ -191,29 +202,79 @@ public final class LedgerStore implements AutoCloseable {
     if (head == null) {
       return null;
     }
-    if (head.length != 48) {
-      throw new StoreException("ledger store " + dir + ": the head record has " + head.length
-          + " bytes, not 48: corrupt");
+    if (head.length != HEAD_BYTES) {
+      throw new StoreException("ledger store " + dir + ": the head record has " + head.length + " bytes, not "
+          + HEAD_BYTES + ": corrupt");
     }
     ByteBuffer b = ByteBuffer.wrap(head);
     long height = b.getLong();
-    byte[] latticeBytes = Scans.get(db, meta, META_LATTICE);
-    byte[] rootBytes = Scans.get(db, meta, Codec.concat(META_ROOT_AT, Codec.height(height)));
-    if (latticeBytes == null || latticeBytes.length != LtHash.BYTES || rootBytes == null
-        || rootBytes.length != Hash.LENGTH) {
-      throw new StoreException("ledger store " + dir + ": the lattice or the state root of head " + height
-          + " is missing or has the wrong length: corrupt");
-    }
     byte[] hash = new byte[Hash.LENGTH];
     b.get(hash);
     ChainHead h = new ChainHead(height, Hash.of(hash), b.getLong());
-    LtHash lattice = LtHash.fromBytes(ByteString.copyFrom(latticeBytes));
+    byte[] rootBytes = Scans.get(db, meta, Codec.concat(META_ROOT_AT, Codec.height(height)));
+    if (rootBytes == null || rootBytes.length != Hash.LENGTH) {
+      throw new StoreException("ledger store " + dir + ": the state root of head " + height
+          + " is missing or has the wrong length: corrupt");
+    }
     Hash root = Hash.of(rootBytes);
+    LtHash lattice = storedLattice(h);
+    if (lattice == null) {
+      lattice = rebuildLattice(height);
+    }
     if (!lattice.root().equals(root)) {
-      throw new StoreException("ledger store " + dir + ": stored state root does not match the stored lattice");
+      throw new StoreException("ledger store " + dir + ": the state lattice does not match the stored state root of"
+          + " head " + height + ": corrupt");
     }
     LOG.info("opened ledger store {} at height {} ({})", dir, height, h.hash().shortHex());
     return new Tip(h, lattice, root);
+  }
+
+  /**
+   * The lattice written by the last clean {@link #close} if it belongs to {@code head}; null when
+   * it is missing or older (the store was not closed cleanly since). A store written before the
+   * lattice moved to {@code close} holds it untagged, rewritten at every block: that one is the
+   * head's, and is tagged now, so that it is never taken for the head's once newer blocks exist.
+   */
+  private LtHash storedLattice(ChainHead head) {
+    byte[] v = Scans.get(db, meta, META_LATTICE);
+    if (v == null) {
+      return null;
+    }
+    if (v.length == LtHash.BYTES) {
+      LtHash legacy = LtHash.fromBytes(ByteString.copyFrom(v));
+      write(Durability.SYNC, batch -> batch.put(meta, META_LATTICE, taggedLattice(head, legacy)));
+      return legacy;
+    }
+    if (v.length != LATTICE_TAG_BYTES + LtHash.BYTES) {
+      throw new StoreException("ledger store " + dir + ": the lattice record has " + v.length + " bytes: corrupt");
+    }
+    ByteBuffer b = ByteBuffer.wrap(v);
+    long height = b.getLong();
+    byte[] hash = new byte[Hash.LENGTH];
+    b.get(hash);
+    if (height != head.height() || !Hash.of(hash).equals(head.hash())) {
+      return null;
+    }
+    return LtHash.fromBytes(ByteString.copyFrom(v, LATTICE_TAG_BYTES, LtHash.BYTES));
+  }
+
+  /** After a crash: the lattice of the committed state, from a full scan of it (one expansion per entry). */
+  private LtHash rebuildLattice(long height) {
+    long start = System.nanoTime();
+    LtHash lattice = new LtHash();
+    long[] entries = {0};
+    Scans.forEach(db, state, (k, v) -> {
+      lattice.add(UnsafeByteOperations.unsafeWrap(k), UnsafeByteOperations.unsafeWrap(v));
+      entries[0]++;
+    });
+    LOG.info("ledger store {} was not closed cleanly: rebuilt the state lattice at height {} from {} state entries"
+        + " in {} ms", dir, height, entries[0], (System.nanoTime() - start) / 1_000_000);
+    return lattice;
+  }
+
+  private static byte[] taggedLattice(ChainHead head, LtHash lattice) {
+    return ByteBuffer.allocate(LATTICE_TAG_BYTES + LtHash.BYTES).putLong(head.height()).put(head.hash().toByteArray())
+        .put(lattice.toBytes().toByteArray()).array();
   }
 
   /** One block of a {@link #commitBlocks} batch and what executing it produced. */
@@ -297,10 +358,8 @@ public final class LedgerStore implements AutoCloseable {
     for (int i = 0; i < commits.size(); i++) {
       fillBlock(batch, commits.get(i).block(), commits.get(i).result(), heads.get(i), indexedHere);
     }
-    BlockResult last = commits.get(commits.size() - 1).result();
     ChainHead head = heads.get(heads.size() - 1);
-    batch.put(meta, META_LATTICE, last.lattice().toBytes().toByteArray());
-    batch.put(meta, META_HEAD, ByteBuffer.allocate(48).putLong(head.height()).put(head.hash().toByteArray())
+    batch.put(meta, META_HEAD, ByteBuffer.allocate(HEAD_BYTES).putLong(head.height()).put(head.hash().toByteArray())
         .putLong(head.timestampMillis()).array());
   }
 
@@ -498,6 +557,15 @@ public final class LedgerStore implements AutoCloseable {
     synchronized (commitLock) {
       if (closed) {
         return;
+      }
+      Tip t = tip;
+      if (t != null) {
+        try {
+          write(Durability.SYNC, batch -> batch.put(meta, META_LATTICE, taggedLattice(t.head(), t.lattice())));
+        } catch (StoreException e) {
+          LOG.warn("ledger store {}: could not write the state lattice at close ({}); the next open rebuilds it",
+              dir, e.getMessage());
+        }
       }
       closed = true;
       for (ColumnFamilyHandle h : handles) {
