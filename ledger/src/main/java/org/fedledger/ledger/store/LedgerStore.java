@@ -15,12 +15,14 @@ import java.util.TreeSet;
 import org.fedledger.ledger.chain.ChainHead;
 import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.exec.BlockResult;
+import org.fedledger.ledger.exec.Executor;
 import org.fedledger.ledger.exec.LtHash;
 import org.fedledger.ledger.exec.StateView;
 import org.fedledger.proto.BlockHeader;
 import org.fedledger.proto.CertifiedBlock;
 import org.fedledger.proto.Event;
 import org.fedledger.proto.Receipt;
+import org.fedledger.proto.ReceiptStatus;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -353,6 +355,23 @@ public final class LedgerStore implements AutoCloseable {
     return new ChainHead(height, Hash.sha256(block.getBlock().getHeader()), header.getTimestampMillis());
   }
 
+  /**
+   * Whether {@code r} is its transaction's first occurrence (the one {@code tx_index} keeps).
+   * A transaction that got past the nonce check used its nonce in this block, so it was never
+   * committed before: had it been, its nonce would be used or below the replay window now, and a
+   * nonce never becomes usable again. Only a transaction refused for its nonce may have been
+   * committed before, in this batch or in the store: only for those (and receipts without a status)
+   * is the index read.
+   */
+  private boolean mayBeFirst(Receipt r, TreeSet<ByteString> indexedHere) {
+    boolean nonceUsed = r.getStatus() == ReceiptStatus.SUCCESS || (r.getStatus() == ReceiptStatus.REJECTED
+        && !r.getCode().equals(Executor.NONCE_REPLAYED) && !r.getCode().equals(Executor.NONCE_TOO_OLD));
+    if (nonceUsed) {
+      return true;
+    }
+    return !indexedHere.contains(r.getTxId()) && Scans.get(db, txIndex, r.getTxId().toByteArray()) == null;
+  }
+
   private void fillBatch(WriteBatch batch, List<BlockCommit> commits, List<ChainHead> heads) throws RocksDBException {
     TreeSet<ByteString> indexedHere = new TreeSet<>(ByteString.unsignedLexicographicalComparator());
     for (int i = 0; i < commits.size(); i++) {
@@ -372,10 +391,9 @@ public final class LedgerStore implements AutoCloseable {
     for (Receipt r : result.receipts()) {
       byte[] location = Codec.location(head.height(), r.getIndex());
       batch.put(receipts, location, r.toByteArray());
-      byte[] id = r.getTxId().toByteArray();
-      if (!indexedHere.contains(r.getTxId()) && Scans.get(db, txIndex, id) == null) {
+      if (mayBeFirst(r, indexedHere)) {
         indexedHere.add(r.getTxId());
-        batch.put(txIndex, id, location);
+        batch.put(txIndex, r.getTxId().toByteArray(), location);
       }
     }
     if (!result.endEvents().isEmpty()) {

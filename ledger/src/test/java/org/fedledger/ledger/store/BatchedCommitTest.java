@@ -17,7 +17,17 @@ import org.fedledger.ledger.chain.ChainHead;
 import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.exec.BlockResult;
 import org.fedledger.ledger.exec.LtHash;
+import org.fedledger.ledger.exec.BlockContext;
+import org.fedledger.ledger.exec.Executor;
+import org.fedledger.ledger.exec.ParsedTx;
+import org.fedledger.ledger.exec.WriteBuffer;
+import org.fedledger.ledger.registry.RegistryContract;
+import org.fedledger.proto.Block;
+import org.fedledger.proto.CertifiedBlock;
+import org.fedledger.proto.Envelope;
 import org.fedledger.proto.Receipt;
+import org.fedledger.proto.ReceiptStatus;
+import org.fedledger.proto.Transaction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,6 +155,62 @@ class BatchedCommitTest {
       assertThat(StoreChecks.checkConsistent(store)).isEqualTo(5);
       assertThat(store.stateRootAt(4)).contains(three.get(1).result().stateRoot());
     }
+  }
+
+  @Test
+  void aTransactionCommittedAgainKeepsTheLocationOfItsFirstOccurrence() throws Exception {
+    try (LedgerStore store = open(dir)) {
+      ChainDriver.commitGenesis(store, Durability.SYNC);
+      new ChainDriver().commitBatch(store, 2, Durability.GROUP);
+      List<ParsedTx> second = parsed(store.block(2).orElseThrow().getBlock());
+      // One batch: block 3 repeats block 2's transactions, block 4 brings new ones, block 5 repeats those.
+      List<ParsedTx> fresh = ChainDriver.transactions(store, 4);
+      WriteBuffer state = new WriteBuffer(store.state());
+      LtHash lattice = store.lattice();
+      ChainHead head = store.head().orElseThrow();
+      Hash root = store.stateRoot();
+      Executor executor = new Executor(List.of(new RegistryContract()), ChainDriver.CHAIN.nonceWindow());
+      List<LedgerStore.BlockCommit> batch = new ArrayList<>();
+      for (List<ParsedTx> txs : List.of(second, fresh, fresh)) {
+        long h = head.height() + 1;
+        Block block = Blocks.build(ChainDriver.CHAIN, head, txs, root, head.height(), 0, 0, head.timestampMillis() + 1);
+        Hash hash = Blocks.hash(block);
+        BlockResult result = executor.execute(new BlockContext(ChainDriver.CHAIN.chainId(), h, head.timestampMillis() + 1,
+            hash), txs, state, lattice);
+        result.writes().forEach((k, v) -> {
+          if (v == null) {
+            state.delete(k);
+          } else {
+            state.put(k, v);
+          }
+        });
+        batch.add(new LedgerStore.BlockCommit(CertifiedBlock.newBuilder().setBlock(block).build(), result));
+        head = new ChainHead(h, hash, head.timestampMillis() + 1);
+        lattice = result.lattice();
+        root = result.stateRoot();
+      }
+      store.commitBlocks(batch, Durability.GROUP);
+
+      assertThat(store.receipts(3)).extracting(Receipt::getCode).containsOnly(Executor.NONCE_REPLAYED);
+      assertThat(store.receipts(4)).extracting(Receipt::getStatus).containsOnly(ReceiptStatus.SUCCESS);
+      assertThat(store.receipts(5)).extracting(Receipt::getCode).containsOnly(Executor.NONCE_REPLAYED);
+      for (int i = 0; i < second.size(); i++) {
+        assertThat(store.txLocation(second.get(i).id())).contains(new TxLocation(2, i));
+      }
+      for (int i = 0; i < fresh.size(); i++) {
+        assertThat(store.txLocation(fresh.get(i).id())).contains(new TxLocation(4, i));
+        assertThat(store.receipt(fresh.get(i).id()).orElseThrow().getHeight()).isEqualTo(4);
+      }
+      assertThat(StoreChecks.checkConsistent(store)).isEqualTo(5);
+    }
+  }
+
+  private static List<ParsedTx> parsed(Block block) throws Exception {
+    List<ParsedTx> out = new ArrayList<>();
+    for (Envelope e : block.getTransactionsList()) {
+      out.add(new ParsedTx(Blocks.txId(e), e, Transaction.parseFrom(e.getBody())));
+    }
+    return out;
   }
 
   private static void checkEveryHeight(LedgerStore store, Map<Long, Hash> roots, Map<Long, List<Receipt>> receipts) {
