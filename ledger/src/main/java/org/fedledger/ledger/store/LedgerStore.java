@@ -82,8 +82,6 @@ public final class LedgerStore implements AutoCloseable {
   private static final byte[] META_ROOT_AT = bytes("root/");
   /** The head record: height ‖ hash ‖ timestamp. */
   private static final int HEAD_BYTES = 8 + Hash.LENGTH + 8;
-  /** The lattice record starts with the height and hash of the head it belongs to. */
-  private static final int LATTICE_TAG_BYTES = 8 + Hash.LENGTH;
   private static final String[] FAMILIES = {
     "blocks", "block_hash", "tx_index", "receipts", "state", "consensus", "meta"};
 
@@ -221,7 +219,7 @@ public final class LedgerStore implements AutoCloseable {
     Hash root = Hash.of(rootBytes);
     LtHash lattice = storedLattice(h);
     if (lattice == null) {
-      lattice = rebuildLattice(height);
+      lattice = LatticeRecord.rebuild(db, state, dir, height);
     }
     if (!lattice.root().equals(root)) {
       throw new StoreException("ledger store " + dir + ": the state lattice does not match the stored state root of"
@@ -242,41 +240,12 @@ public final class LedgerStore implements AutoCloseable {
     if (v == null) {
       return null;
     }
-    if (v.length == LtHash.BYTES) {
-      LtHash legacy = LtHash.fromBytes(ByteString.copyFrom(v));
-      write(Durability.SYNC, batch -> batch.put(meta, META_LATTICE, taggedLattice(head, legacy)));
-      return legacy;
+    if (LatticeRecord.isUntagged(v)) {
+      LtHash untagged = LtHash.fromBytes(ByteString.copyFrom(v));
+      write(Durability.SYNC, batch -> batch.put(meta, META_LATTICE, LatticeRecord.encode(head, untagged)));
+      return untagged;
     }
-    if (v.length != LATTICE_TAG_BYTES + LtHash.BYTES) {
-      throw new StoreException("ledger store " + dir + ": the lattice record has " + v.length + " bytes: corrupt");
-    }
-    ByteBuffer b = ByteBuffer.wrap(v);
-    long height = b.getLong();
-    byte[] hash = new byte[Hash.LENGTH];
-    b.get(hash);
-    if (height != head.height() || !Hash.of(hash).equals(head.hash())) {
-      return null;
-    }
-    return LtHash.fromBytes(ByteString.copyFrom(v, LATTICE_TAG_BYTES, LtHash.BYTES));
-  }
-
-  /** After a crash: the lattice of the committed state, from a full scan of it (one expansion per entry). */
-  private LtHash rebuildLattice(long height) {
-    long start = System.nanoTime();
-    LtHash lattice = new LtHash();
-    long[] entries = {0};
-    Scans.forEach(db, state, (k, v) -> {
-      lattice.add(UnsafeByteOperations.unsafeWrap(k), UnsafeByteOperations.unsafeWrap(v));
-      entries[0]++;
-    });
-    LOG.info("ledger store {} was not closed cleanly: rebuilt the state lattice at height {} from {} state entries"
-        + " in {} ms", dir, height, entries[0], (System.nanoTime() - start) / 1_000_000);
-    return lattice;
-  }
-
-  private static byte[] taggedLattice(ChainHead head, LtHash lattice) {
-    return ByteBuffer.allocate(LATTICE_TAG_BYTES + LtHash.BYTES).putLong(head.height()).put(head.hash().toByteArray())
-        .put(lattice.toBytes().toByteArray()).array();
+    return LatticeRecord.decode(v, head, dir);
   }
 
   /** One block of a {@link #commitBlocks} batch and what executing it produced. */
@@ -579,7 +548,7 @@ public final class LedgerStore implements AutoCloseable {
       Tip t = tip;
       if (t != null) {
         try {
-          write(Durability.SYNC, batch -> batch.put(meta, META_LATTICE, taggedLattice(t.head(), t.lattice())));
+          write(Durability.SYNC, batch -> batch.put(meta, META_LATTICE, LatticeRecord.encode(t.head(), t.lattice())));
         } catch (StoreException e) {
           LOG.warn("ledger store {}: could not write the state lattice at close ({}); the next open rebuilds it",
               dir, e.getMessage());
