@@ -3,9 +3,10 @@ package org.fedledger.ledger.store;
 /**
  * How far a write has travelled when the store's write method returns.
  *
- * <p>Either way a block commit is one atomic RocksDB WriteBatch, and recovery replays the
- * write-ahead log in point-in-time mode, so after any crash the store reopens at a block
- * boundary: never part of a block, never a gap.
+ * <p>Either way a commit (one block, or the consecutive blocks of one
+ * {@link LedgerStore#commitBlocks} call) is one atomic RocksDB WriteBatch, and recovery replays
+ * the write-ahead log in point-in-time mode, so after any crash the store reopens at the end of
+ * such a commit: never part of a block or of a batch, never a gap.
  */
 public enum Durability {
   /**

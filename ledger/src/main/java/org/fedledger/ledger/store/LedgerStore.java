@@ -15,12 +15,14 @@ import java.util.TreeSet;
 import org.fedledger.ledger.chain.ChainHead;
 import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.exec.BlockResult;
+import org.fedledger.ledger.exec.Executor;
 import org.fedledger.ledger.exec.LtHash;
 import org.fedledger.ledger.exec.StateView;
 import org.fedledger.proto.BlockHeader;
 import org.fedledger.proto.CertifiedBlock;
 import org.fedledger.proto.Event;
 import org.fedledger.proto.Receipt;
+import org.fedledger.proto.ReceiptStatus;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -39,9 +41,16 @@ import org.slf4j.LoggerFactory;
  * The node's durable ledger in RocksDB: certified blocks, indexes, receipts, contract state,
  * the consensus log and the chain metadata, one column family each.
  *
- * <p>{@link #commitBlock} writes a block, its indexes and receipts, its state writes, the new
- * state lattice and root and the new head in ONE WriteBatch, so after a crash at any moment the
- * store reopens at a block boundary (see {@link Durability} for what survives which crash).
+ * <p>{@link #commitBlocks} writes one or more consecutive blocks, their indexes and receipts,
+ * their state writes and roots and the new head in ONE WriteBatch, so after a crash at any
+ * moment the store reopens at the boundary of such a batch (see {@link Durability} for what
+ * survives which crash).
+ *
+ * <p><b>The state lattice</b> (the {@link LtHash} behind the state root, 2 KiB) is kept in memory
+ * and written only by a clean {@link #close}, tagged with its head: writing it with every commit
+ * was two thirds of the bytes of a one-transaction block. After a crash (the tag is older than the
+ * head) {@link #open} rebuilds it from a full scan of the state, one LtHash expansion per entry,
+ * and checks it against the head's stored state root.
  * The store refuses to open a data directory made for another genesis hash.
  *
  * <p>Column families and keys (heights are 8-byte big-endian):
@@ -53,8 +62,10 @@ import org.slf4j.LoggerFactory;
  *       as a Receipt with only {@code height} and {@code events} set
  *   <li>{@code state}: contract state key → value
  *   <li>{@code consensus}: opaque keys and values of the consensus driver ({@link ConsensusLog})
- *   <li>{@code meta}: {@code genesis}, {@code head} (height ‖ hash ‖ timestamp), {@code lattice},
- *       {@code root}, and {@code root/<height>} the state root after each block
+ *   <li>{@code meta}: {@code genesis}, {@code head} (height ‖ hash ‖ timestamp), {@code lattice}
+ *       (height ‖ hash of the head it belongs to ‖ lattice, written at close), and {@code root/<height>}
+ *       the state root after each block (stores written before batched commits also hold an
+ *       unused {@code root}, the head's root, and an untagged lattice, tagged when opened)
  * </ul>
  *
  * <p>One thread commits; any thread may read. Every native object is closed by {@link #close};
@@ -68,8 +79,9 @@ public final class LedgerStore implements AutoCloseable {
   private static final byte[] META_GENESIS = bytes("genesis");
   private static final byte[] META_HEAD = bytes("head");
   private static final byte[] META_LATTICE = bytes("lattice");
-  private static final byte[] META_ROOT = bytes("root");
   private static final byte[] META_ROOT_AT = bytes("root/");
+  /** The head record: height ‖ hash ‖ timestamp. */
+  private static final int HEAD_BYTES = 8 + Hash.LENGTH + 8;
   private static final String[] FAMILIES = {
     "blocks", "block_hash", "tx_index", "receipts", "state", "consensus", "meta"};
 
@@ -190,25 +202,59 @@ public final class LedgerStore implements AutoCloseable {
     if (head == null) {
       return null;
     }
-    byte[] latticeBytes = Scans.get(db, meta, META_LATTICE);
-    byte[] rootBytes = Scans.get(db, meta, META_ROOT);
-    if (head.length != 48 || latticeBytes == null || latticeBytes.length != LtHash.BYTES
-        || rootBytes == null || rootBytes.length != Hash.LENGTH) {
-      throw new StoreException("ledger store " + dir + ": head, lattice or state root record is missing or"
-          + " has the wrong length (head " + head.length + " bytes): corrupt");
+    if (head.length != HEAD_BYTES) {
+      throw new StoreException("ledger store " + dir + ": the head record has " + head.length + " bytes, not "
+          + HEAD_BYTES + ": corrupt");
     }
     ByteBuffer b = ByteBuffer.wrap(head);
     long height = b.getLong();
     byte[] hash = new byte[Hash.LENGTH];
     b.get(hash);
     ChainHead h = new ChainHead(height, Hash.of(hash), b.getLong());
-    LtHash lattice = LtHash.fromBytes(ByteString.copyFrom(latticeBytes));
+    byte[] rootBytes = Scans.get(db, meta, Codec.concat(META_ROOT_AT, Codec.height(height)));
+    if (rootBytes == null || rootBytes.length != Hash.LENGTH) {
+      throw new StoreException("ledger store " + dir + ": the state root of head " + height
+          + " is missing or has the wrong length: corrupt");
+    }
     Hash root = Hash.of(rootBytes);
+    LtHash lattice = storedLattice(h);
+    if (lattice == null) {
+      lattice = LatticeRecord.rebuild(db, state, dir, height);
+    }
     if (!lattice.root().equals(root)) {
-      throw new StoreException("ledger store " + dir + ": stored state root does not match the stored lattice");
+      throw new StoreException("ledger store " + dir + ": the state lattice does not match the stored state root of"
+          + " head " + height + ": corrupt");
     }
     LOG.info("opened ledger store {} at height {} ({})", dir, height, h.hash().shortHex());
     return new Tip(h, lattice, root);
+  }
+
+  /**
+   * The lattice written by the last clean {@link #close} if it belongs to {@code head}; null when
+   * it is missing or older (the store was not closed cleanly since). A store written before the
+   * lattice moved to {@code close} holds it untagged, rewritten at every block: that one is the
+   * head's, and is tagged now, so that it is never taken for the head's once newer blocks exist.
+   */
+  private LtHash storedLattice(ChainHead head) {
+    byte[] v = Scans.get(db, meta, META_LATTICE);
+    if (v == null) {
+      return null;
+    }
+    if (LatticeRecord.isUntagged(v)) {
+      LtHash untagged = LtHash.fromBytes(ByteString.copyFrom(v));
+      write(Durability.SYNC, batch -> batch.put(meta, META_LATTICE, LatticeRecord.encode(head, untagged)));
+      return untagged;
+    }
+    return LatticeRecord.decode(v, head, dir);
+  }
+
+  /** One block of a {@link #commitBlocks} batch and what executing it produced. */
+  public record BlockCommit(CertifiedBlock block, BlockResult result) {
+    /** Checks presence. */
+    public BlockCommit {
+      java.util.Objects.requireNonNull(block, "block");
+      java.util.Objects.requireNonNull(result, "result");
+    }
   }
 
   /**
@@ -222,54 +268,101 @@ public final class LedgerStore implements AutoCloseable {
 
   /** Commits {@code block} as {@link #commitBlock(CertifiedBlock, BlockResult)} with {@code durability}. */
   public void commitBlock(CertifiedBlock block, BlockResult result, Durability durability) {
+    commitBlocks(List.of(new BlockCommit(block, result)), durability);
+  }
+
+  /**
+   * Commits {@code commits}, consecutive blocks each executed over the state after the one
+   * before it (the first over the head's), in ONE atomic write: after a crash the store holds
+   * all of them or none. The first must extend the head as in {@link #commitBlock}, each next one
+   * the block before it. Per block it writes the block, its hash and transaction indexes, its
+   * receipts, its state writes and its state root ({@link #stateRootAt}); the lattice and the head
+   * are written once, the last block's. Nothing is written when {@code commits} is empty.
+   */
+  public void commitBlocks(List<BlockCommit> commits, Durability durability) {
+    if (commits.isEmpty()) {
+      return;
+    }
+    List<ChainHead> heads = new ArrayList<>(commits.size());
+    synchronized (commitLock) {
+      Tip t = tip;
+      ChainHead previous = t == null ? null : t.head();
+      for (BlockCommit c : commits) {
+        ChainHead h = checkExtends(c, previous);
+        heads.add(h);
+        previous = h;
+      }
+      BlockResult last = commits.get(commits.size() - 1).result();
+      write(durability, batch -> fillBatch(batch, commits, heads));
+      tip = new Tip(previous, last.lattice().copy(), last.stateRoot());
+    }
+  }
+
+  /** Checks that {@code c} extends {@code previous} (null: an empty store) and returns its head. */
+  private static ChainHead checkExtends(BlockCommit c, ChainHead previous) {
+    CertifiedBlock block = c.block();
     BlockHeader header;
     try {
       header = BlockHeader.parseFrom(block.getBlock().getHeader());
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException("committing a block whose header does not parse", e);
     }
-    Hash hash = Hash.sha256(block.getBlock().getHeader());
     long height = header.getHeight();
-    synchronized (commitLock) {
-      checkExtends(header, height);
-      if (result.receipts().size() != block.getBlock().getTransactionsCount()) {
-        throw new IllegalArgumentException(result.receipts().size() + " receipts for "
-            + block.getBlock().getTransactionsCount() + " transactions at height " + height);
-      }
-      ChainHead newHead = new ChainHead(height, hash, header.getTimestampMillis());
-      write(durability, batch -> fillBatch(batch, block, result, newHead));
-      tip = new Tip(newHead, result.lattice().copy(), result.stateRoot());
-    }
-  }
-
-  private void checkExtends(BlockHeader header, long height) {
-    Tip t = tip;
-    if (t == null) {
+    if (previous == null) {
       if (height != 0) {
         throw new IllegalStateException("an empty store must first commit the genesis block, not height " + height);
       }
-      return;
+    } else if (height != previous.height() + 1) {
+      throw new IllegalStateException("block " + height + " does not follow head " + previous.height());
+    } else if (!header.getPreviousHash().equals(previous.hash().bytes())) {
+      throw new IllegalStateException("block " + height + " does not link to head " + previous.hash().shortHex());
     }
-    if (height != t.head().height() + 1) {
-      throw new IllegalStateException("block " + height + " does not follow head " + t.head().height());
+    if (c.result().receipts().size() != block.getBlock().getTransactionsCount()) {
+      throw new IllegalArgumentException(c.result().receipts().size() + " receipts for "
+          + block.getBlock().getTransactionsCount() + " transactions at height " + height);
     }
-    if (!header.getPreviousHash().equals(t.head().hash().bytes())) {
-      throw new IllegalStateException("block " + height + " does not link to head " + t.head().hash().shortHex());
-    }
+    return new ChainHead(height, Hash.sha256(block.getBlock().getHeader()), header.getTimestampMillis());
   }
 
-  private void fillBatch(WriteBatch batch, CertifiedBlock block, BlockResult result, ChainHead head)
-      throws RocksDBException {
+  /**
+   * Whether {@code r} is its transaction's first occurrence (the one {@code tx_index} keeps).
+   * A transaction that got past the nonce check used its nonce in this block, so it was never
+   * committed before: had it been, its nonce would be used or below the replay window now, and a
+   * nonce never becomes usable again. Only a transaction refused for its nonce may have been
+   * committed before, in this batch or in the store: only for those (and receipts without a status)
+   * is the index read.
+   */
+  private boolean mayBeFirst(Receipt r, TreeSet<ByteString> indexedHere) {
+    boolean nonceUsed = r.getStatus() == ReceiptStatus.SUCCESS || (r.getStatus() == ReceiptStatus.REJECTED
+        && !r.getCode().equals(Executor.NONCE_REPLAYED) && !r.getCode().equals(Executor.NONCE_TOO_OLD));
+    if (nonceUsed) {
+      return true;
+    }
+    return !indexedHere.contains(r.getTxId()) && Scans.get(db, txIndex, r.getTxId().toByteArray()) == null;
+  }
+
+  private void fillBatch(WriteBatch batch, List<BlockCommit> commits, List<ChainHead> heads) throws RocksDBException {
+    TreeSet<ByteString> indexedHere = new TreeSet<>(ByteString.unsignedLexicographicalComparator());
+    for (int i = 0; i < commits.size(); i++) {
+      fillBlock(batch, commits.get(i).block(), commits.get(i).result(), heads.get(i), indexedHere);
+    }
+    ChainHead head = heads.get(heads.size() - 1);
+    batch.put(meta, META_HEAD, ByteBuffer.allocate(HEAD_BYTES).putLong(head.height()).put(head.hash().toByteArray())
+        .putLong(head.timestampMillis()).array());
+  }
+
+  /** The records of one block; {@code indexedHere}: transaction ids indexed earlier in this batch. */
+  private void fillBlock(WriteBatch batch, CertifiedBlock block, BlockResult result, ChainHead head,
+      TreeSet<ByteString> indexedHere) throws RocksDBException {
     byte[] h = Codec.height(head.height());
     batch.put(blocks, h, block.toByteArray());
     batch.put(blockHash, head.hash().toByteArray(), h);
-    TreeSet<ByteString> firstHere = new TreeSet<>(ByteString.unsignedLexicographicalComparator());
     for (Receipt r : result.receipts()) {
-      batch.put(receipts, Codec.location(head.height(), r.getIndex()), r.toByteArray());
-      byte[] id = r.getTxId().toByteArray();
-      if (!firstHere.contains(r.getTxId()) && Scans.get(db, txIndex, id) == null) {
-        firstHere.add(r.getTxId());
-        batch.put(txIndex, id, Codec.location(head.height(), r.getIndex()));
+      byte[] location = Codec.location(head.height(), r.getIndex());
+      batch.put(receipts, location, r.toByteArray());
+      if (mayBeFirst(r, indexedHere)) {
+        indexedHere.add(r.getTxId());
+        batch.put(txIndex, r.getTxId().toByteArray(), location);
       }
     }
     if (!result.endEvents().isEmpty()) {
@@ -283,11 +376,7 @@ public final class LedgerStore implements AutoCloseable {
         batch.put(state, w.getKey().toByteArray(), w.getValue().toByteArray());
       }
     }
-    batch.put(meta, META_LATTICE, result.lattice().toBytes().toByteArray());
-    batch.put(meta, META_ROOT, result.stateRoot().toByteArray());
     batch.put(meta, Codec.concat(META_ROOT_AT, h), result.stateRoot().toByteArray());
-    batch.put(meta, META_HEAD, ByteBuffer.allocate(48).putLong(head.height()).put(head.hash().toByteArray())
-        .putLong(head.timestampMillis()).array());
   }
 
   /** A batch filler that may fail inside RocksDB. */
@@ -455,6 +544,15 @@ public final class LedgerStore implements AutoCloseable {
     synchronized (commitLock) {
       if (closed) {
         return;
+      }
+      Tip t = tip;
+      if (t != null) {
+        try {
+          write(Durability.SYNC, batch -> batch.put(meta, META_LATTICE, LatticeRecord.encode(t.head(), t.lattice())));
+        } catch (StoreException e) {
+          LOG.warn("ledger store {}: could not write the state lattice at close ({}); the next open rebuilds it",
+              dir, e.getMessage());
+        }
       }
       closed = true;
       for (ColumnFamilyHandle h : handles) {

@@ -50,6 +50,20 @@ final class Scans {
     }
   }
 
+  /** Calls {@code visitor} with every entry of {@code cf} in byte order, one at a time (no list of them all). */
+  static void forEach(RocksDB db, ColumnFamilyHandle cf, java.util.function.BiConsumer<byte[], byte[]> visitor) {
+    try (RocksIterator it = db.newIterator(cf)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        visitor.accept(it.key(), it.value());
+      }
+      try {
+        it.status();
+      } catch (RocksDBException e) {
+        throw new StoreException("scan failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
   /** The value of {@code key} in {@code cf}, or null. */
   static byte[] get(RocksDB db, ColumnFamilyHandle cf, byte[] key) {
     try {

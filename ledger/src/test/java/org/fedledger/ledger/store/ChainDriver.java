@@ -80,15 +80,58 @@ final class ChainDriver {
     return cb;
   }
 
+  /**
+   * Builds, validates and executes the {@code count} blocks after the store's head, each over the
+   * state the ones before it left, and commits them in ONE {@link LedgerStore#commitBlocks} call;
+   * returns what was committed. The blocks are the same as {@code count} calls of {@link #commitNext}.
+   */
+  List<LedgerStore.BlockCommit> commitBatch(LedgerStore store, int count, Durability durability) {
+    ChainHead head = store.head().orElseThrow();
+    WriteBuffer state = new WriteBuffer(store.state());
+    LtHash lattice = store.lattice();
+    Hash root = store.stateRoot();
+    List<LedgerStore.BlockCommit> commits = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      long h = head.height() + 1;
+      Block block = Blocks.build(CHAIN, head, transactions(state, h), root, head.height(),
+          (int) (h % 4), 0, CHAIN.genesis().getGenesisTimeMillis() + 10 * h);
+      BlockCheck check = validator.validateHistoric(block, head);
+      if (!(check instanceof BlockCheck.Valid valid)) {
+        throw new AssertionError("driver built an invalid block " + h + ": " + check);
+      }
+      ValidBlock vb = valid.block();
+      BlockResult result = executor.execute(new BlockContext(CHAIN.chainId(), h, vb.header().getTimestampMillis(),
+          vb.hash()), vb.txs(), state, lattice);
+      result.writes().forEach((k, v) -> {
+        if (v == null) {
+          state.delete(k);
+        } else {
+          state.put(k, v);
+        }
+      });
+      commits.add(new LedgerStore.BlockCommit(CertifiedBlock.newBuilder().setBlock(block).build(), result));
+      head = new ChainHead(h, vb.hash(), vb.header().getTimestampMillis());
+      lattice = result.lattice();
+      root = result.stateRoot();
+    }
+    store.commitBlocks(commits, durability);
+    return commits;
+  }
+
   /** The transactions of block {@code h}: between 1 and 6 admin transactions, distinct participants. */
   static List<ParsedTx> transactions(LedgerStore store, long h) {
+    return transactions(store.state(), h);
+  }
+
+  /** {@link #transactions(LedgerStore, long)} over {@code state}. */
+  static List<ParsedTx> transactions(org.fedledger.ledger.exec.StateView state, long h) {
     KeyPair admin = TestLedger.ADMIN;
     List<ParsedTx> out = new ArrayList<>();
     int n = 1 + (int) (h % 6);
     for (int i = 0; i < n; i++) {
       KeyPair p = PARTICIPANTS[(int) ((h * 7 + i) % POOL)];
       Transaction.Builder t = TestLedger.tx(admin, h * 8 + i);
-      if (Registry.participant(store.state(), p.publicKey()).isEmpty()) {
+      if (Registry.participant(state, p.publicKey()).isEmpty()) {
         out.add(unverified(admin, TestLedger.register(admin, h * 8 + i, p, Role.HOSPITAL)));
       } else {
         out.add(unverified(admin, t.setUpdateParticipant(UpdateParticipant.newBuilder().setPublicKey(p.publicKey())

@@ -168,6 +168,75 @@ class LedgerStoreTest {
     try (LedgerStore store = open()) {
       ChainDriver.commitGenesis(store, Durability.SYNC);
     }
+    editMeta((db, meta) -> db.delete(meta, Codec.concat(bytes("root/"), Codec.height(0))));
+    assertThatThrownBy(this::open).isInstanceOf(StoreException.class)
+        .hasMessageContaining(dir.toString()).hasMessageContaining("corrupt");
+  }
+
+  @Test
+  void aLatticeRecordOfTheWrongLengthIsAClearError() throws Exception {
+    try (LedgerStore store = open()) {
+      ChainDriver.commitGenesis(store, Durability.SYNC);
+    }
+    editMeta((db, meta) -> db.put(meta, bytes("lattice"), new byte[100]));
+    assertThatThrownBy(this::open).isInstanceOf(StoreException.class)
+        .hasMessageContaining(dir.toString()).hasMessageContaining("corrupt");
+  }
+
+  @Test
+  void aMissingLatticeIsRebuiltFromTheState() throws Exception {
+    ChainDriver driver = new ChainDriver();
+    LtHash lattice;
+    try (LedgerStore store = open()) {
+      ChainDriver.commitGenesis(store, Durability.SYNC);
+      driver.commitNext(store, Durability.SYNC);
+      lattice = store.lattice();
+    }
+    editMeta((db, meta) -> db.delete(meta, bytes("lattice")));
+    try (LedgerStore store = open()) {
+      assertThat(store.lattice()).isEqualTo(lattice);
+      assertThat(StoreChecks.checkConsistent(store)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aLatticeInTheFormatBeforeBatchedCommitsIsTakenAndTagged() throws Exception {
+    ChainDriver driver = new ChainDriver();
+    LtHash lattice;
+    try (LedgerStore store = open()) {
+      ChainDriver.commitGenesis(store, Durability.SYNC);
+      driver.commitNext(store, Durability.SYNC);
+      lattice = store.lattice();
+    }
+    // the format before: the bare lattice, rewritten with every block (so always the head's)
+    editMeta((db, meta) -> db.put(meta, bytes("lattice"), lattice.toBytes().toByteArray()));
+    try (LedgerStore store = open()) {
+      assertThat(store.lattice()).isEqualTo(lattice);
+      driver.commitNext(store, Durability.SYNC);
+    }
+    // a crash after that block leaves the tagged lattice of block 1: it must not pass for block 2's
+    try (LedgerStore store = open()) {
+      assertThat(StoreChecks.checkConsistent(store)).isEqualTo(2);
+    }
+    editMeta((db, meta) -> {
+      byte[] tagged = db.get(meta, bytes("lattice"));
+      assertThat(tagged).hasSize(8 + Hash.LENGTH + LtHash.BYTES);
+      assertThat(java.nio.ByteBuffer.wrap(tagged).getLong()).isEqualTo(2);
+      tagged[7] = 1; // the lattice of block 2, tagged as block 1's: stale
+      db.put(meta, bytes("lattice"), tagged);
+    });
+    try (LedgerStore store = open()) {
+      assertThat(StoreChecks.checkConsistent(store)).as("rebuilt, not taken").isEqualTo(2);
+    }
+  }
+
+  /** An edit of the {@code meta} column family of the closed store in {@link #dir}. */
+  @FunctionalInterface
+  private interface MetaEdit {
+    void apply(org.rocksdb.RocksDB db, org.rocksdb.ColumnFamilyHandle meta) throws Exception;
+  }
+
+  private void editMeta(MetaEdit edit) throws Exception {
     List<byte[]> names = org.rocksdb.RocksDB.listColumnFamilies(new org.rocksdb.Options(), dir.toString());
     List<org.rocksdb.ColumnFamilyDescriptor> descriptors = new java.util.ArrayList<>();
     for (byte[] n : names) {
@@ -176,15 +245,20 @@ class LedgerStoreTest {
     List<org.rocksdb.ColumnFamilyHandle> handles = new java.util.ArrayList<>();
     try (org.rocksdb.DBOptions o = new org.rocksdb.DBOptions();
         org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(o, dir.toString(), descriptors, handles)) {
-      for (int i = 0; i < names.size(); i++) {
-        if (new String(names.get(i), java.nio.charset.StandardCharsets.UTF_8).equals("meta")) {
-          db.delete(handles.get(i), "lattice".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      try {
+        for (int i = 0; i < names.size(); i++) {
+          if (new String(names.get(i), java.nio.charset.StandardCharsets.UTF_8).equals("meta")) {
+            edit.apply(db, handles.get(i));
+          }
         }
+      } finally {
+        handles.forEach(org.rocksdb.ColumnFamilyHandle::close);
       }
-      handles.forEach(org.rocksdb.ColumnFamilyHandle::close);
     }
-    assertThatThrownBy(this::open).isInstanceOf(StoreException.class)
-        .hasMessageContaining(dir.toString()).hasMessageContaining("corrupt");
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Test

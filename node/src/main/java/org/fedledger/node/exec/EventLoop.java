@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Group commit.</b> The loop takes every input waiting in the queue (up to
  * {@link #BATCH_INPUTS_MAX}), steps each, writes all their records in ONE batch, then sends all
- * their messages, then commits their blocks: one write (and one fsync) covers every input that
- * arrived during the previous one, and no message leaves before the records of the step that
- * decided it are written. Forwarded client transactions of one batch go out as one message.
+ * their messages, then executes the blocks they committed and stores them all in one more write:
+ * one write (and one fsync) covers every input that arrived during the previous one, and no
+ * message leaves before the records of the step that decided it are written. Forwarded client
+ * transactions of one batch go out as one message.
  *
  * <p><b>Vote durability</b> ({@code votes}): {@link Durability#SYNC} fsyncs that write (a vote
  * survives a power loss); {@link Durability#GROUP} hands it to the operating system (write(2),
@@ -298,9 +299,9 @@ final class EventLoop {
 
   /**
    * Group commit: steps every input of {@code batch}, then makes all their records durable in
-   * one synced write, then sends all their messages, then commits their blocks. Each Ready's
-   * contract holds (nothing it decided leaves before its records are durable) and one fsync
-   * covers every input that arrived during the previous one.
+   * one synced write, then sends all their messages, then commits their blocks in one more
+   * write. Each Ready's contract holds (nothing it decided leaves before its records are durable)
+   * and one fsync covers every input that arrived during the previous one.
    */
   private void handleBatch(java.util.List<Input> batch) {
     java.util.List<Ready> readies = new java.util.ArrayList<>(batch.size());
@@ -338,9 +339,7 @@ final class EventLoop {
       send(ready, forwards);
     }
     forwards.flush();
-    for (Ready ready : readies) {
-      commit(ready);
-    }
+    commit(readies);
   }
 
   /** Step 1: make the replica's records durable ({@link #votes}) before anything it decided leaves. */
@@ -429,39 +428,61 @@ final class EventLoop {
     }
   }
 
-  /** Step 3: execute and store each committed block, then tell the replica. */
-  private void commit(Ready ready) {
-    for (Ready.CommittedBlock c : ready.commit()) {
-      long head = store.head().orElseThrow().height();
-      long height = c.height();
-      if (height <= head) {
-        // Already stored (e.g. a replay after restart): only confirm it.
-        followUps.add(new Input.Executed(height, Hash.of(store.block(height).orElseThrow().getCertificate()
-            .getBlockHash()), store.stateRootAt(height).orElseThrow()));
-        continue;
-      }
-      if (height != head + 1) {
-        throw new IllegalStateException("replica committed block " + height + " but the store's head is " + head);
-      }
-      BlockCommitter.Committed done = committer.commit(c.block(), c.txs());
-      long now = System.nanoTime();
-      probe.blockStored(self, height, now);
-      for (ParsedTx tx : c.txs()) {
-        long since = pending.remove(tx.id());
-        if (since >= 0) {
-          metrics.commitLatency.observe((now - since) / 1e9);
+  /**
+   * Step 3: execute the blocks the batch committed and store them all in ONE write (a crash
+   * keeps all or none of them: the replica's log and its peers give the lost ones again), then
+   * announce each and tell the replica.
+   */
+  private void commit(java.util.List<Ready> readies) {
+    long head = store.head().orElseThrow().height();
+    java.util.List<BlockCommitter.Pending> fresh = new java.util.ArrayList<>();
+    java.util.List<Ready.CommittedBlock> freshBlocks = new java.util.ArrayList<>();
+    for (Ready ready : readies) {
+      for (Ready.CommittedBlock c : ready.commit()) {
+        long height = c.height();
+        if (height <= head && fresh.isEmpty()) {
+          // Already stored (e.g. a replay after restart): only confirm it.
+          followUps.add(new Input.Executed(height, Hash.of(store.block(height).orElseThrow().getCertificate()
+              .getBlockHash()), store.stateRootAt(height).orElseThrow()));
+          continue;
         }
+        if (height != head + fresh.size() + 1) {
+          throw new IllegalStateException("replica committed block " + height + " but the store's head is "
+              + head + " with " + fresh.size() + " more blocks of this batch to store");
+        }
+        fresh.add(new BlockCommitter.Pending(c.block(), c.txs()));
+        freshBlocks.add(c);
       }
-      metrics.blocksCommitted.inc();
-      metrics.txsCommitted.inc(c.txs().size());
-      if (syncTarget > height) {
-        metrics.syncBlocks.inc();
-        logSyncProgress(height);
-      }
-      LOG.debug("committed block {} ({} txs) {}", height, c.txs().size(), done.blockHash().shortHex());
-      followUps.add(new Input.Executed(height, done.blockHash(), done.stateRoot()));
-      feed.committed(height);
     }
+    if (fresh.isEmpty()) {
+      return;
+    }
+    java.util.List<BlockCommitter.Committed> done = committer.commitAll(fresh);
+    long now = System.nanoTime();
+    for (int i = 0; i < done.size(); i++) {
+      announce(freshBlocks.get(i), done.get(i), now);
+    }
+  }
+
+  /** After the write: counts, logs and announces one stored block and feeds Executed back. */
+  private void announce(Ready.CommittedBlock c, BlockCommitter.Committed done, long now) {
+    long height = done.height();
+    probe.blockStored(self, height, now);
+    for (ParsedTx tx : c.txs()) {
+      long since = pending.remove(tx.id());
+      if (since >= 0) {
+        metrics.commitLatency.observe((now - since) / 1e9);
+      }
+    }
+    metrics.blocksCommitted.inc();
+    metrics.txsCommitted.inc(c.txs().size());
+    if (syncTarget > height) {
+      metrics.syncBlocks.inc();
+      logSyncProgress(height);
+    }
+    LOG.debug("committed block {} ({} txs) {}", height, c.txs().size(), done.blockHash().shortHex());
+    followUps.add(new Input.Executed(height, done.blockHash(), done.stateRoot()));
+    feed.committed(height);
   }
 
   /** Answers a peer's state-transfer request with committed blocks from the store. */

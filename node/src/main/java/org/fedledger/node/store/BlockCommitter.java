@@ -1,7 +1,10 @@
 package org.fedledger.node.store;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.fedledger.contracts.fl.FlContract;
 import org.fedledger.ledger.chain.Blocks;
 import org.fedledger.ledger.chain.Chain;
@@ -9,7 +12,10 @@ import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.exec.BlockContext;
 import org.fedledger.ledger.exec.BlockResult;
 import org.fedledger.ledger.exec.Executor;
+import org.fedledger.ledger.exec.LtHash;
 import org.fedledger.ledger.exec.ParsedTx;
+import org.fedledger.ledger.exec.StateView;
+import org.fedledger.ledger.exec.WriteBuffer;
 import org.fedledger.ledger.registry.RegistryContract;
 import org.fedledger.ledger.store.Durability;
 import org.fedledger.ledger.store.LedgerStore;
@@ -18,7 +24,8 @@ import org.fedledger.proto.CertifiedBlock;
 
 /**
  * Executes committed blocks with the node's contracts (registry, federated learning) and
- * commits each, with its receipts, state writes and new head, in one write batch.
+ * commits them, with their receipts, state writes and the new head, in one write batch per
+ * call (the event loop commits every block of one of its batches with one call).
  * Used by the event-loop thread only.
  */
 public final class BlockCommitter {
@@ -43,22 +50,67 @@ public final class BlockCommitter {
   /** What committing a block produced. */
   public record Committed(long height, Hash blockHash, Hash stateRoot, BlockResult result) {}
 
+  /** A committed block to execute and store, with its transactions (already validated). */
+  public record Pending(CertifiedBlock block, List<ParsedTx> txs) {
+    /** Checks presence and copies the list. */
+    public Pending {
+      java.util.Objects.requireNonNull(block, "block");
+      txs = List.copyOf(txs);
+    }
+  }
+
   /**
    * Executes {@code block} (whose transactions are {@code txs}, already validated) on top of
    * the store's head and commits it. A finality proof the block may carry (a peer's, in state
    * transfer) is dropped: proofs are built from the store when a block is served, never stored.
    */
   public Committed commit(CertifiedBlock block, List<ParsedTx> txs) {
-    BlockHeader header;
-    try {
-      header = BlockHeader.parseFrom(block.getBlock().getHeader());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a committed block's header does not parse", e);
+    return commitAll(List.of(new Pending(block, txs))).get(0);
+  }
+
+  /**
+   * Executes {@code blocks}, consecutive heights after the store's head, each over the state
+   * the ones before it left, and commits them all in ONE write ({@link LedgerStore#commitBlocks}):
+   * after a crash the store holds all of them or none. Returns what each produced, in order.
+   */
+  public List<Committed> commitAll(List<Pending> blocks) {
+    if (blocks.isEmpty()) {
+      return List.of();
     }
-    Hash hash = Blocks.hash(block.getBlock());
-    BlockContext ctx = new BlockContext(chain.chainId(), header.getHeight(), header.getTimestampMillis(), hash);
-    BlockResult result = executor.execute(ctx, txs, store.state(), store.lattice());
-    store.commitBlock(block.hasProof() ? block.toBuilder().clearProof().build() : block, result, durability);
-    return new Committed(header.getHeight(), hash, result.stateRoot(), result);
+    List<Committed> done = new ArrayList<>(blocks.size());
+    List<LedgerStore.BlockCommit> commits = new ArrayList<>(blocks.size());
+    // Blocks after the first read the state through the writes of the earlier ones.
+    WriteBuffer batchState = blocks.size() > 1 ? new WriteBuffer(store.state()) : null;
+    StateView base = store.state();
+    LtHash lattice = store.lattice();
+    for (int i = 0; i < blocks.size(); i++) {
+      Pending p = blocks.get(i);
+      CertifiedBlock block = p.block();
+      BlockHeader header;
+      try {
+        header = BlockHeader.parseFrom(block.getBlock().getHeader());
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("a committed block's header does not parse", e);
+      }
+      Hash hash = Blocks.hash(block.getBlock());
+      BlockContext ctx = new BlockContext(chain.chainId(), header.getHeight(), header.getTimestampMillis(), hash);
+      BlockResult result = executor.execute(ctx, p.txs(), base, lattice);
+      commits.add(new LedgerStore.BlockCommit(block.hasProof() ? block.toBuilder().clearProof().build() : block,
+          result));
+      done.add(new Committed(header.getHeight(), hash, result.stateRoot(), result));
+      lattice = result.lattice();
+      if (batchState != null && i + 1 < blocks.size()) {
+        for (Map.Entry<ByteString, ByteString> w : result.writes().entrySet()) {
+          if (w.getValue() == null) {
+            batchState.delete(w.getKey());
+          } else {
+            batchState.put(w.getKey(), w.getValue());
+          }
+        }
+        base = batchState;
+      }
+    }
+    store.commitBlocks(commits, durability);
+    return done;
   }
 }
