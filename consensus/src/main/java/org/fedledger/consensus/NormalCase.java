@@ -47,8 +47,8 @@ final class NormalCase {
         return;
       }
       ChainHead parent = parentOf(next);
-      if (parent == null) {
-        return;
+      if (parent == null || !r.mayVote(next)) {
+        return; // (abstaining after an unclean restart: a view change moves on)
       }
       // Batching (Nagle-like): while a block is in flight, wait up to proposeDelayTicks for a fuller
       // block; with nothing in flight, waiting only adds latency, so propose at once.
@@ -73,6 +73,7 @@ final class NormalCase {
       slot.votesFor(r.view);
       slot.accept(r.view, block, header, hash, txs, pp, pp.getCertify());
       r.persistSlot(slot);
+      r.reserve(next);
       r.broadcast(ConsensusMessage.newBuilder().setPrePrepare(pp).build());
       maybePrepared(slot);
     }
@@ -178,9 +179,12 @@ final class NormalCase {
     slot.accept(r.view, pp.getBlock(), h, hash, txs, pp, pp.getCertify());
     r.pool.markInFlight(txs, r.ticks);
     r.persistSlot(slot);
-    slot.prepares[r.self] = hash;
-    r.broadcast(ConsensusMessage.newBuilder()
-        .setPrepare(Prepare.newBuilder().setView(r.view).setSequence(slot.sequence).setBlockHash(hash.bytes())).build());
+    if (r.mayVote(slot.sequence)) { // abstaining: keep the block, count the others' votes, send none
+      r.reserve(slot.sequence);
+      slot.prepares[r.self] = hash;
+      r.broadcast(ConsensusMessage.newBuilder()
+          .setPrepare(Prepare.newBuilder().setView(r.view).setSequence(slot.sequence).setBlockHash(hash.bytes())).build());
+    }
     maybePrepared(slot);
     return true;
   }
@@ -358,6 +362,7 @@ final class NormalCase {
         ? r.config.keys().sign(r.statements.commit(r.view, s.sequence, s.hash.bytes()))
         : ByteString.EMPTY;
     s.commitSent = true;
+    r.requireSync(); // the prepared record (written earlier, maybe unsynced) is durable before COMMIT leaves
     s.commitHashes[r.self] = s.hash;
     s.commitSignatures[r.self] = sig;
     s.commitVerified[r.self] = true;

@@ -347,7 +347,8 @@ final class ViewChanges {
       r.pool.markInFlight(txs, r.ticks);
     }
     r.persistSlot(s);
-    if (r.self != r.leader(v)) {
+    if (r.self != r.leader(v) && r.mayVote(c.sequence())) {
+      r.reserve(c.sequence());
       s.prepares[r.self] = c.hash();
       r.broadcast(ConsensusMessage.newBuilder().setPrepare(Prepare.newBuilder().setView(v).setSequence(c.sequence())
           .setBlockHash(c.hash().bytes())).build());

@@ -50,6 +50,12 @@ public final class Cluster {
   private final ArrayDeque<Object[]> work = new ArrayDeque<>();
   private final long[] nonces = new long[8];
   double crashAfterPersistRate;
+  /** What a crash does to unsynced consensus-log writes. */
+  PowerLoss powerLoss = PowerLoss.NONE;
+  /** Negative control only: restarts pretend a clean stop, so no replica abstains after losing votes. */
+  boolean pretendCleanRestarts;
+  /** The power-loss adversary's own randomness (independent of the network's and the plan's). */
+  final SplittableRandom disk;
   long ticks;
   long events;
   long garbageSent;
@@ -68,6 +74,7 @@ public final class Cluster {
     this.f = (n - 1) / 3;
     this.random = new SplittableRandom(seed);
     this.net = new SimNetwork(random.split(), n);
+    this.disk = new SplittableRandom(~seed);
     this.sim = SimChain.of(n);
     this.statements = new org.fedledger.consensus.Statements(sim.chain);
     this.behavior = behavior.clone();
@@ -215,17 +222,11 @@ public final class Cluster {
   }
 
   private void handle(SimHost h, Ready r) {
-    for (Ready.Persist p : r.persist()) {
-      if (p.isDelete()) {
-        h.log.remove(p.key());
-      } else {
-        h.log.put(p.key(), p.value());
-      }
-    }
+    h.write(r);
     if (crashAfterPersistRate > 0 && !r.persist().isEmpty() && behavior[h.index] == Behavior.HONEST
         && random.nextDouble() < crashAfterPersistRate) {
       crashesAfterPersist++;
-      h.crash(); // persisted, but nothing sent or committed: the restart must not vote two ways
+      h.crash(powerLoss, disk); // written, but nothing sent or committed: the restart must not vote two ways
       return;
     }
     for (Ready.Outbound o : r.send()) {
@@ -374,7 +375,16 @@ public final class Cluster {
   public void crash(int i) {
     for (SimHost h : hosts[i]) {
       if (h.up()) {
-        h.crash();
+        h.crash(powerLoss, disk);
+      }
+    }
+  }
+
+  /** Stops validator {@code i} cleanly (every copy): all synced, the clean-stop marker written. */
+  public void stopCleanly(int i) {
+    for (SimHost h : hosts[i]) {
+      if (h.up()) {
+        h.stopCleanly();
       }
     }
   }
@@ -383,7 +393,7 @@ public final class Cluster {
   public void restart(int i, boolean wipe) {
     for (SimHost h : hosts[i]) {
       if (!h.up()) {
-        h.restart(wipe);
+        h.restart(wipe, pretendCleanRestarts);
       }
     }
   }
