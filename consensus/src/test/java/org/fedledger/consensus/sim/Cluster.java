@@ -56,6 +56,14 @@ public final class Cluster {
   boolean pretendCleanRestarts;
   /** The power-loss adversary's own randomness (independent of the network's and the plan's). */
   final SplittableRandom disk;
+  /** Chance that an honest validator crashes right after sending a Ready whose records are not synced yet. */
+  double crashAfterUnsyncedSendRate;
+  long crashesAfterUnsyncedSend;
+  /** Every PRE-PREPARE and PREPARE an honest validator sent, by "validator/view/sequence": the block hash. */
+  private final TreeMap<String, ByteString> votes = new TreeMap<>();
+  /** Honest validators restarted from an empty data directory: amnesia is a fault, their votes are not checked. */
+  private final boolean[] amnesiac;
+  long votesChecked;
   long ticks;
   long events;
   long garbageSent;
@@ -75,6 +83,7 @@ public final class Cluster {
     this.random = new SplittableRandom(seed);
     this.net = new SimNetwork(random.split(), n);
     this.disk = new SplittableRandom(~seed);
+    this.amnesiac = new boolean[n];
     this.sim = SimChain.of(n);
     this.statements = new org.fedledger.consensus.Statements(sim.chain);
     this.behavior = behavior.clone();
@@ -223,6 +232,10 @@ public final class Cluster {
 
   private void handle(SimHost h, Ready r) {
     h.write(r);
+    for (Ready.Equivocation e : r.evidence()) {
+      check(behavior[e.leader()] != Behavior.HONEST || amnesiac[e.leader()], h + ": holds proof that honest validator "
+          + e.leader() + " equivocated at view " + e.view() + " sequence " + e.sequence());
+    }
     if (crashAfterPersistRate > 0 && !r.persist().isEmpty() && behavior[h.index] == Behavior.HONEST
         && random.nextDouble() < crashAfterPersistRate) {
       crashesAfterPersist++;
@@ -231,6 +244,12 @@ public final class Cluster {
     }
     for (Ready.Outbound o : r.send()) {
       route(h, o);
+    }
+    if (crashAfterUnsyncedSendRate > 0 && !h.unsynced.isEmpty() && behavior[h.index] == Behavior.HONEST
+        && disk.nextDouble() < crashAfterUnsyncedSendRate) {
+      crashesAfterUnsyncedSend++;
+      h.crash(powerLoss, disk); // its votes left, their records may be lost: the restart must not vote two ways
+      return;
     }
     for (Ready.CommittedBlock c : r.commit()) {
       Hash root = commit(h, c);
@@ -306,7 +325,27 @@ public final class Cluster {
     return tail;
   }
 
+  /**
+   * Invariant: an honest validator never sends two PRE-PREPAREs or PREPAREs of one view and
+   * sequence for different blocks, across crashes and power failures (a replica that may have
+   * forgotten a vote abstains). Validators restarted empty are exempt (amnesia is a fault).
+   */
+  private void checkVote(SimHost h, ConsensusMessage msg) {
+    if (behavior[h.index] != Behavior.HONEST || amnesiac[h.index] || !(msg.hasPrePrepare() || msg.hasPrepare())) {
+      return;
+    }
+    long view = msg.hasPrePrepare() ? msg.getPrePrepare().getView() : msg.getPrepare().getView();
+    long sequence = msg.hasPrePrepare() ? msg.getPrePrepare().getSequence() : msg.getPrepare().getSequence();
+    ByteString hash = msg.hasPrePrepare() ? Blocks.hash(msg.getPrePrepare().getBlock()).bytes()
+        : msg.getPrepare().getBlockHash();
+    votesChecked++;
+    ByteString before = votes.putIfAbsent(h.index + "/" + view + "/" + sequence, hash);
+    check(before == null || before.equals(hash), "honest validator " + h.index + " voted for two blocks at view "
+        + view + " sequence " + sequence + " (" + (msg.hasPrePrepare() ? "PRE-PREPARE" : "PREPARE") + ")");
+  }
+
   private void route(SimHost h, Ready.Outbound o) {
+    checkVote(h, o.msg());
     int from = h.index;
     int fromSide = hosts[from].length > 1 ? h.copy : net.side[from];
     if (o.to() == Ready.Outbound.BROADCAST) {
@@ -394,6 +433,7 @@ public final class Cluster {
     for (SimHost h : hosts[i]) {
       if (!h.up()) {
         h.restart(wipe, pretendCleanRestarts);
+        amnesiac[i] |= wipe;
       }
     }
   }

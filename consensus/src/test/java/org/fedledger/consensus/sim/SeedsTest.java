@@ -78,6 +78,7 @@ class SeedsTest {
       exercised.put("runs with lazy vote sync", totals.lazyRuns);
       exercised.put("unsynced batches lost in power failures", totals.lostBatches);
       exercised.put("restarts that abstained from forgotten votes", totals.abstentions);
+      exercised.put("crashes right after sending unsynced votes", totals.crashesAfterUnsyncedSend);
       exercised.put("garbage messages", totals.garbage);
       exercised.put("equivocation proofs", totals.equivocations);
       exercised.put("view changes", totals.viewChanges);
@@ -189,6 +190,8 @@ class SeedsTest {
     long syncs;
     long lostBatches;
     long abstentions;
+    long crashesAfterUnsyncedSend;
+    long votesChecked;
     final TreeMap<Drop, Long> drops = new TreeMap<>();
 
     void add(SimRun.Outcome o) {
@@ -229,6 +232,8 @@ class SeedsTest {
       syncs += o.syncs();
       lostBatches += o.lostBatches();
       abstentions += o.abstentions();
+      crashesAfterUnsyncedSend += o.crashesAfterUnsyncedSend();
+      votesChecked += o.votesChecked();
     }
 
     /** The one-paragraph summary: the figures of a closing note. */
@@ -241,8 +246,10 @@ class SeedsTest {
           + partitions + " partitions; " + crashes + " crashes (" + crashesAfterPersist
           + " between persisting and sending), " + restarts + " restarts, " + wipes
           + " of them from an empty data directory; " + lazyRuns + " runs with lazy vote sync (" + syncs
-          + " synced writes; " + lostBatches + " unsynced batches lost in power failures; " + abstentions
-          + " restarts abstained from forgotten votes); " + byz + " Byzantine validators: " + kinds()
+          + " synced writes; " + crashesAfterUnsyncedSend + " crashes right after sending unsynced votes; "
+          + lostBatches + " unsynced batches lost in power failures; " + abstentions
+          + " restarts abstained from forgotten votes; " + votesChecked + " honest votes checked never to differ); "
+          + byz + " Byzantine validators: " + kinds()
           + "; " + garbage + " garbage messages, " + equivocations + " equivocation proofs kept. Exercised: "
           + viewChanges + " view changes started (highest view " + maxView + "), " + transfers
           + " state transfers completed (" + transfersAfterPeerLoss + " after a serving peer stopped answering), "

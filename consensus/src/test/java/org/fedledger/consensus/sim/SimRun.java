@@ -29,7 +29,7 @@ final class SimRun {
       long netReordered, long garbage, long equivocations, long txCommitted, long height, String headHash,
       long livenessTicks, TreeMap<Drop, Long> drops, long certifiedCommits, long uncertifiedCommits,
       long transfersOnMatchingPeers, long uncertifiedHeads, boolean lazyVoteSync, PowerLoss powerLoss,
-      long syncs, long lostBatches, long abstentions) {}
+      long syncs, long lostBatches, long abstentions, long crashesAfterUnsyncedSend, long votesChecked) {}
 
   private SimRun() {}
 
@@ -82,6 +82,7 @@ final class SimRun {
     c.network(new NetFaults(drops ? plan.nextDouble() * 0.2 : 0, plan.nextInt(3) == 0 ? plan.nextDouble() * 0.1 : 0,
         1, delayMax));
     c.crashAfterPersistRate = crashes && plan.nextBoolean() ? 0.01 : 0;
+    c.crashAfterUnsyncedSendRate = crashes && lazy ? 0.02 : 0;
     if (Arrays.asList(behavior).contains(Behavior.TWINS)) {
       splitForTwins(c, plan); // each copy of the twin is honest towards its own side
     }
@@ -137,6 +138,7 @@ final class SimRun {
     c.network(NetFaults.CALM);
     c.heal(); // a healed network leaves the second copy of a Twins validator talking to nobody
     c.crashAfterPersistRate = 0;
+    c.crashAfterUnsyncedSendRate = 0;
     for (int i = 0; i < n; i++) {
       c.restart(i, false);
     }
@@ -202,7 +204,8 @@ final class SimRun {
         crashCount, restarts, wipes, c.crashesAfterPersist, partitionEvents, c.net.sent, c.net.dropped,
         c.net.duplicated, c.net.delayed, c.net.reordered, c.garbageSent, c.equivocationsProved, c.submitted.size(),
         height, headHash, waited, c.drops(), c.certifiedCommits, c.uncertifiedCommits, onMatching,
-        uncertifiedHeads, lazy, powerLoss, syncs, lostBatches, abstentions);
+        uncertifiedHeads, lazy, powerLoss, syncs, lostBatches, abstentions,
+        c.crashesAfterUnsyncedSend, c.votesChecked);
   }
 
   /**
