@@ -47,6 +47,15 @@ import org.slf4j.LoggerFactory;
  * {@link ViewChanges}, state transfer in {@link StateTransfer}; this class holds the state they
  * share, dispatches inputs, and collects the {@link Ready}.
  *
+ * <p><b>Lazy vote sync</b> ({@link ReplicaConfig#lazyVoteSync}). PRE-PREPARE and PREPARE leave
+ * after their records are written but before they are fsynced ({@link Ready#syncBeforeSend}); each
+ * leaves only under a durable vote reservation (view, through). Restored without the driver's
+ * clean-stop marker ({@link LogKeys#CLEAN_STOP}) in a view it was not changing out of, a replica
+ * abstains from PRE-PREPARE and PREPARE of that view up to the reservation
+ * ({@link #abstainingThrough}), so it never votes two ways for one view and sequence even after a
+ * power failure; COMMIT leaves only after its prepared record is durable, which is what agreement
+ * rests on. The argument, with n = 3f+1 quorum intersection, is in the module README.
+ *
  * <p>Not thread-safe: one thread owns a replica.
  */
 public final class Replica {

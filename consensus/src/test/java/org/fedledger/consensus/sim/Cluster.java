@@ -64,6 +64,10 @@ public final class Cluster {
   /** Honest validators restarted from an empty data directory: amnesia is a fault, their votes are not checked. */
   private final boolean[] amnesiac;
   long votesChecked;
+  /** Negative control only: off, the "never votes two ways" invariant is not checked (the others still are). */
+  boolean checkVotes = true;
+  /** Negative control only: off, equivocation proofs against honest validators are not an error either. */
+  boolean checkEvidence = true;
   long ticks;
   long events;
   long garbageSent;
@@ -233,7 +237,7 @@ public final class Cluster {
   private void handle(SimHost h, Ready r) {
     h.write(r);
     for (Ready.Equivocation e : r.evidence()) {
-      check(behavior[e.leader()] != Behavior.HONEST || amnesiac[e.leader()], h + ": holds proof that honest validator "
+      check(!checkEvidence || behavior[e.leader()] != Behavior.HONEST || amnesiac[e.leader()], h + ": holds proof that honest validator "
           + e.leader() + " equivocated at view " + e.view() + " sequence " + e.sequence());
     }
     if (crashAfterPersistRate > 0 && !r.persist().isEmpty() && behavior[h.index] == Behavior.HONEST
@@ -331,7 +335,8 @@ public final class Cluster {
    * forgotten a vote abstains). Validators restarted empty are exempt (amnesia is a fault).
    */
   private void checkVote(SimHost h, ConsensusMessage msg) {
-    if (behavior[h.index] != Behavior.HONEST || amnesiac[h.index] || !(msg.hasPrePrepare() || msg.hasPrepare())) {
+    if (!checkVotes || behavior[h.index] != Behavior.HONEST || amnesiac[h.index]
+        || !(msg.hasPrePrepare() || msg.hasPrepare())) {
       return;
     }
     long view = msg.hasPrePrepare() ? msg.getPrePrepare().getView() : msg.getPrepare().getView();
@@ -342,6 +347,11 @@ public final class Cluster {
     ByteString before = votes.putIfAbsent(h.index + "/" + view + "/" + sequence, hash);
     check(before == null || before.equals(hash), "honest validator " + h.index + " voted for two blocks at view "
         + view + " sequence " + sequence + " (" + (msg.hasPrePrepare() ? "PRE-PREPARE" : "PREPARE") + ")");
+  }
+
+  /** True when honest validator {@code i} sent a PRE-PREPARE or PREPARE of {@code view} for {@code sequence}. */
+  boolean voted(int i, long view, long sequence) {
+    return votes.containsKey(i + "/" + view + "/" + sequence);
   }
 
   private void route(SimHost h, Ready.Outbound o) {

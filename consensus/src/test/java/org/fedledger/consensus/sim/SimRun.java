@@ -42,6 +42,19 @@ final class SimRun {
    * validator stopped cleanly, so a replica that lost unsynced votes does not abstain.
    */
   static Outcome run(long seed, boolean pretendCleanRestarts) {
+    return run(seed, pretendCleanRestarts, true);
+  }
+
+  /** As {@link #run(long, boolean)}; {@code checkVotes} false also turns the "never votes two ways" invariant off. */
+  static Outcome run(long seed, boolean pretendCleanRestarts, boolean checkVotes) {
+    return run(seed, pretendCleanRestarts, checkVotes, true);
+  }
+
+  /**
+   * As {@link #run(long, boolean, boolean)}; {@code checkEvidence} false also lets equivocation
+   * proofs against honest validators pass (what remains: agreement, integrity, order, liveness).
+   */
+  static Outcome run(long seed, boolean pretendCleanRestarts, boolean checkVotes, boolean checkEvidence) {
     SplittableRandom plan = new SplittableRandom(seed ^ 0x5DEECE66DL);
     // Drawn apart from the plan, so that the rest of a seed's scenario is what it was before.
     SplittableRandom durability = new SplittableRandom(seed * 31 + 17);
@@ -75,6 +88,8 @@ final class SimRun {
         cfg -> cfg.withPipeline(k, w).withBlocks(txMax, 1 << 20, 0).withLazyVoteSync(lazy));
     c.powerLoss = powerLoss;
     c.pretendCleanRestarts = pretendCleanRestarts;
+    c.checkVotes = checkVotes;
+    c.checkEvidence = checkEvidence;
     boolean drops = plan.nextBoolean();
     boolean partitions = plan.nextInt(3) == 0;
     boolean crashes = plan.nextInt(3) == 0;
