@@ -47,8 +47,11 @@ final class NormalCase {
         return;
       }
       ChainHead parent = parentOf(next);
-      if (parent == null || !r.mayVote(next)) {
-        return; // (abstaining after an unclean restart: a view change moves on)
+      Slot earlier = r.slots.get(next);
+      if (parent == null || !r.mayVote(next) || (earlier != null && earlier.prePreparedOtherIn(r.view, null))) {
+        // Abstaining after an unclean restart, or it proposed here in this view already (that block no
+        // longer links after a state transfer): never two blocks for one view and sequence; a view change moves on.
+        return;
       }
       // Batching (Nagle-like): while a block is in flight, wait up to proposeDelayTicks for a fuller
       // block; with nothing in flight, waiting only adds latency, so propose at once.
@@ -175,11 +178,12 @@ final class NormalCase {
         return false;
       }
     }
+    boolean votedOther = slot.prePreparedOtherIn(r.view, hash); // (its block was cleared by a state transfer)
     slot.votesFor(r.view);
     slot.accept(r.view, pp.getBlock(), h, hash, txs, pp, pp.getCertify());
     r.pool.markInFlight(txs, r.ticks);
     r.persistSlot(slot);
-    if (r.mayVote(slot.sequence)) { // abstaining: keep the block, count the others' votes, send none
+    if (r.mayVote(slot.sequence) && !votedOther) { // else: keep the block, count the others' votes, send none
       r.reserve(slot.sequence);
       slot.prepares[r.self] = hash;
       r.broadcast(ConsensusMessage.newBuilder()

@@ -297,13 +297,16 @@ public final class Replica {
       slot.accept(r.getPrePreparedView(), r.getBlock(), h, Blocks.hash(r.getBlock()), txs,
           pp == null ? null : pp.toBuilder().setCertify(certify).build(), certify);
       slot.certifyPersistedView = certify ? r.getPrePreparedView() : -1;
-      if (r.getPrePreparedView() == view && self != leader(view) && mayVote(s)) {
-        slot.votesFor(view);
-        slot.prepares[self] = slot.hash;
-      }
     }
     for (org.fedledger.proto.PrePreparedEntry q : r.getPrePreparedList()) {
       slot.notePrePrepared(Hash.of(q.getBlockHash()), q.getView());
+    }
+    // Its own PREPARE of the restored block, unless it may not have sent one: abstaining, an entry at or
+    // below the stored head (a state-transfer fix-up), or another block pre-prepared in this view first.
+    if (r.hasBlock() && r.getPrePreparedView() == view && self != leader(view) && mayVote(s)
+        && s > committedHead.height() && !slot.prePreparedOtherIn(view, slot.hash)) {
+      slot.votesFor(view);
+      slot.prepares[self] = slot.hash;
     }
     if (r.getPrepared()) {
       slot.preparedView = r.getPreparedView();
@@ -562,9 +565,9 @@ public final class Replica {
       boolean voting = mayVote(s.sequence); // abstaining: not even a restored vote is sent again
       if (voting && leader && s.prePrepare != null) {
         broadcast(ConsensusMessage.newBuilder().setPrePrepare(s.prePrepare).build());
-      } else if (voting && !leader && s.prepares[self] != null) {
+      } else if (voting && !leader && s.prepares[self] != null) { // the vote it sent, whatever the slot holds now
         broadcast(ConsensusMessage.newBuilder().setPrepare(Prepare.newBuilder().setView(view)
-            .setSequence(s.sequence).setBlockHash(s.hash.bytes())).build());
+            .setSequence(s.sequence).setBlockHash(s.prepares[self].bytes())).build());
       }
       if (s.commitSent) {
         broadcast(normal.commitMessage(s));
