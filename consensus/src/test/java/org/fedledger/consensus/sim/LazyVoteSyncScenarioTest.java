@@ -135,6 +135,21 @@ class LazyVoteSyncScenarioTest {
   }
 
   /**
+   * The counterexample that keeps lazy vote sync off (soak seed 307721, n = 4, all honest, with
+   * abstention): two replicas lost the unsynced pre-prepared record of block 5 of view 1 whose
+   * PREPAREs they had sent; one replica is prepared for it, another holds an older prepared block
+   * of view 0. Every VIEW-CHANGE arrives, yet rule A2 finds one witness of the view-1 block (f+1 =
+   * 2 needed), so does the view-0 block, and rule B sees two of four without a
+   * prepared entry: NEW-VIEW is never decided, the cluster changes views forever (liveness).
+   * With every record fsynced before its message (the default), the same seed passes.
+   */
+  @Test
+  void lazyVoteSyncLosesNewViewWitnessesAndLiveness() {
+    assertThatThrownBy(() -> SimRun.run(307721, false, true, true, true)).hasMessageContaining("LIVENESS");
+    assertThat(SimRun.run(307721, false, true, true, false).height()).isPositive();
+  }
+
+  /**
    * Seeds on which the simulator, with restarts that do not abstain, catches an honest validator
    * voting two ways (negative control: the invariant and the power-loss model have teeth); the
    * same seeds with abstention pass.

@@ -28,7 +28,7 @@ class NegativeControlSearchTest {
     List<String> failing = new ArrayList<>();
     for (long s = base; s < base + seeds; s++) {
       try {
-        SimRun.run(s, true, checkVotes, checkEvidence);
+        SimRun.run(s, true, checkVotes, checkEvidence, true);
       } catch (AssertionError | RuntimeException e) {
         String line = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
         failing.add(s + ": " + line);

@@ -33,8 +33,14 @@ final class SimRun {
 
   private SimRun() {}
 
+  /**
+   * Lazy vote sync is off by default: it loses NEW-VIEW liveness (seed 307721, see the README);
+   * {@code -Dsim.lazy=true} turns it on in three runs of four.
+   */
+  static final boolean LAZY = Boolean.getBoolean("sim.lazy");
+
   static Outcome run(long seed) {
-    return run(seed, false);
+    return run(seed, false, true, true, LAZY);
   }
 
   /**
@@ -42,23 +48,24 @@ final class SimRun {
    * validator stopped cleanly, so a replica that lost unsynced votes does not abstain.
    */
   static Outcome run(long seed, boolean pretendCleanRestarts) {
-    return run(seed, pretendCleanRestarts, true);
+    return run(seed, pretendCleanRestarts, true, true, true);
   }
 
   /** As {@link #run(long, boolean)}; {@code checkVotes} false also turns the "never votes two ways" invariant off. */
   static Outcome run(long seed, boolean pretendCleanRestarts, boolean checkVotes) {
-    return run(seed, pretendCleanRestarts, checkVotes, true);
+    return run(seed, pretendCleanRestarts, checkVotes, true, true);
   }
 
   /**
    * As {@link #run(long, boolean, boolean)}; {@code checkEvidence} false also lets equivocation
    * proofs against honest validators pass (what remains: agreement, integrity, order, liveness).
    */
-  static Outcome run(long seed, boolean pretendCleanRestarts, boolean checkVotes, boolean checkEvidence) {
+  static Outcome run(long seed, boolean pretendCleanRestarts, boolean checkVotes, boolean checkEvidence,
+      boolean allowLazy) {
     SplittableRandom plan = new SplittableRandom(seed ^ 0x5DEECE66DL);
     // Drawn apart from the plan, so that the rest of a seed's scenario is what it was before.
     SplittableRandom durability = new SplittableRandom(seed * 31 + 17);
-    boolean lazy = durability.nextInt(4) != 0;
+    boolean lazy = durability.nextInt(4) != 0 && allowLazy;
     PowerLoss powerLoss = PowerLoss.values()[durability.nextInt(PowerLoss.values().length)];
     int n = plan.nextBoolean() ? 4 : 7;
     int f = (n - 1) / 3;

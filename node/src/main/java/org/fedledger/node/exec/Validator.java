@@ -151,7 +151,7 @@ public final class Validator implements AutoCloseable {
     return new ReplicaConfig(chain, self, key, c.checkpointIntervalBlocks(), c.windowBlocks(),
         c.viewChangeTimeoutTicks(), c.viewChangeTimeoutTicksMax(), c.retransmitTicks(), c.statusIntervalTicks(),
         chain.blockTxMax(), chain.blockBytesMax() / 2, c.proposeDelayTicks(), config.limits().mempoolTxMax(),
-        ReplicaConfig.DEFAULT_TRANSFER_BATCH_BLOCKS, config.files().syncVotes()).validate();
+        ReplicaConfig.DEFAULT_TRANSFER_BATCH_BLOCKS, false).validate(); // lazy vote sync loses liveness (consensus README)
   }
 
   private HostPort address(String configured, String fromGenesis, String key, String genesisField) {
