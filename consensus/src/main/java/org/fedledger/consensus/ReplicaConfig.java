@@ -29,7 +29,8 @@ import org.fedledger.ledger.crypto.KeyPair;
  *     need it ({@link Ready#syncBeforeSend}) and writes {@link LogKeys#CLEAN_STOP} on a clean stop;
  *     a replica restored without that marker then abstains from the votes it may have forgotten
  *     (see the class doc of {@link Replica}). False: every Ready with records is synced, nothing
- *     is abstained from (also the mode of a driver that never fsyncs votes)
+ *     is abstained from (also the mode of a driver that never fsyncs votes). Keep it false:
+ *     forgotten pre-prepared records can leave a NEW-VIEW undecidable (consensus README)
  */
 public record ReplicaConfig(
     Chain chain,
