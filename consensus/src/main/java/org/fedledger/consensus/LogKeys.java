@@ -17,6 +17,26 @@ public final class LogKeys {
   public static final ByteString VIEW = ascii("pbft/view");
   /** The {@code CheckpointRecord}. */
   public static final ByteString CHECKPOINT = ascii("pbft/checkpoint");
+  /**
+   * The vote reservation: 16 bytes, the big-endian view and sequence ("through"). Synced before
+   * this replica sends a PRE-PREPARE or PREPARE of that view for a sequence above the one it
+   * replaces, so no vote of the view above "through" ever left before it was durable.
+   */
+  public static final ByteString RESERVATION = ascii("pbft/reserve");
+  /**
+   * The abstention after an unclean restart, same encoding as {@link #RESERVATION}: no
+   * PRE-PREPARE or PREPARE of that view at or below that sequence is sent any more (synced before
+   * anything leaves the restarted replica; it also binds later, clean restarts).
+   */
+  public static final ByteString ABSTAIN = ascii("pbft/abstain");
+  /**
+   * Written (synced) by a driver that stopped cleanly: every record of everything it sent is
+   * durable. A replica restored with it deletes it (synced) before anything leaves; one restored
+   * without it abstains ({@link #ABSTAIN}). The value is {@link #CLEAN_STOP_VALUE}.
+   */
+  public static final ByteString CLEAN_STOP = ascii("pbft/clean-stop");
+  /** The value of {@link #CLEAN_STOP}. */
+  public static final ByteString CLEAN_STOP_VALUE = ascii("1");
   /** Prefix of the {@code SlotRecord}s; the key ends with the 8-byte big-endian sequence. */
   public static final ByteString SLOT_PREFIX = ascii("pbft/slot/");
 
@@ -34,6 +54,11 @@ public final class LogKeys {
   /** The key of the slot record of {@code sequence}. */
   public static ByteString slot(long sequence) {
     return SLOT_PREFIX.concat(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(sequence).array()));
+  }
+
+  /** The 16-byte value of a {@link #RESERVATION} or {@link #ABSTAIN} record. */
+  static ByteString viewAndSequence(long view, long sequence) {
+    return ByteString.copyFrom(ByteBuffer.allocate(16).putLong(view).putLong(sequence).array());
   }
 
   /** The sequence of a slot key. */

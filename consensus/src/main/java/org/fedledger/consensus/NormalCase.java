@@ -47,7 +47,10 @@ final class NormalCase {
         return;
       }
       ChainHead parent = parentOf(next);
-      if (parent == null) {
+      Slot earlier = r.slots.get(next);
+      if (parent == null || !r.mayVote(next) || (earlier != null && earlier.prePreparedOtherIn(r.view, null))) {
+        // Abstaining after an unclean restart, or it proposed here in this view already (that block no
+        // longer links after a state transfer): never two blocks for one view and sequence; a view change moves on.
         return;
       }
       // Batching (Nagle-like): while a block is in flight, wait up to proposeDelayTicks for a fuller
@@ -73,6 +76,7 @@ final class NormalCase {
       slot.votesFor(r.view);
       slot.accept(r.view, block, header, hash, txs, pp, pp.getCertify());
       r.persistSlot(slot);
+      r.reserve(next);
       r.broadcast(ConsensusMessage.newBuilder().setPrePrepare(pp).build());
       maybePrepared(slot);
     }
@@ -174,20 +178,28 @@ final class NormalCase {
         return false;
       }
     }
+    boolean votedOther = slot.prePreparedOtherIn(r.view, hash); // (its block was cleared by a state transfer)
     slot.votesFor(r.view);
     slot.accept(r.view, pp.getBlock(), h, hash, txs, pp, pp.getCertify());
     r.pool.markInFlight(txs, r.ticks);
     r.persistSlot(slot);
-    slot.prepares[r.self] = hash;
-    r.broadcast(prepareMessage(slot));
+    if (r.mayVote(slot.sequence) && !votedOther) { // else: keep the block, count the others' votes, send none
+      r.reserve(slot.sequence);
+      slot.prepares[r.self] = hash;
+      slot.prepareCertify[r.self] = slot.certify;
+      r.broadcast(prepareMessage(slot));
+    }
     maybePrepared(slot);
     return true;
   }
 
-  /** This replica's PREPARE for the block it accepted in {@code s} (hash and certify flag). */
+  /**
+   * This replica's PREPARE in {@code s} as it cast it: the block hash and certify flag it voted for
+   * (a retransmission repeats that vote, whatever block the slot holds now).
+   */
   ConsensusMessage prepareMessage(Slot s) {
     return ConsensusMessage.newBuilder().setPrepare(Prepare.newBuilder().setView(s.ppView).setSequence(s.sequence)
-        .setBlockHash(s.hash.bytes()).setCertify(s.certify)).build();
+        .setBlockHash(s.prepares[r.self].bytes()).setCertify(s.prepareCertify[r.self])).build();
   }
 
   private boolean stateRootMatches(BlockHeader h) {
@@ -384,6 +396,7 @@ final class NormalCase {
         ? r.config.keys().sign(r.statements.commit(r.view, s.sequence, s.hash.bytes()))
         : ByteString.EMPTY;
     s.commitSent = true;
+    r.requireSync(); // the prepared record (written earlier, maybe unsynced) is durable before COMMIT leaves
     s.commitHashes[r.self] = s.hash;
     s.commitSignatures[r.self] = sig;
     s.commitVerified[r.self] = true;

@@ -10,21 +10,34 @@ import org.fedledger.proto.ConsensusMessage;
 /**
  * What one {@link Replica#step} asks the driver to do, in this order:
  * <ol>
- *   <li>{@link #persist}: write every change to the consensus log durably (one atomic batch,
- *       synced) BEFORE any message of this Ready leaves the process, so that a restarted
- *       replica never votes two ways;
+ *   <li>{@link #persist}: write every change to the consensus log (one atomic batch) BEFORE any
+ *       message of this Ready leaves the process; when {@link #syncBeforeSend} is set, that write
+ *       (or, with no records, the log's write-ahead log) is fsynced first, which also makes every
+ *       earlier, unsynced write durable (a write-ahead log is recovered as a prefix);
  *   <li>{@link #send}: send the messages;
  *   <li>{@link #commit}: execute each block in order, store it with its receipts and state in
  *       one batch, then feed {@link Input.Executed} back;
  *   <li>{@link #evidence}: keep proofs of equivocation (for operators; nothing to act on).
  * </ol>
- * Lists are never null and never modified afterwards.
+ * Readies are handled in the order they were returned; a driver may merge consecutive ones into
+ * one batch (fsynced when any of them asks). Lists are never null and never modified afterwards.
+ *
+ * <p><b>Which writes are fsynced</b> ({@link ReplicaConfig#lazyVoteSync}). Only those whose loss
+ * in a power failure could break safety: the view record before a VIEW-CHANGE or NEW-VIEW or the
+ * first vote of a view, the vote reservation before a vote above it, the prepared record before
+ * COMMIT, and the abstention record at an unclean restart. A PRE-PREPARE or PREPARE leaves after
+ * its record was only written (not fsynced): a replica that lost it in a power failure restarts
+ * without the clean-stop marker and abstains from every sequence of that view it may have voted
+ * for (up to the durable reservation), so it can never vote two ways (see {@link Replica}).
+ * Without lazy vote sync, every Ready with records asks for an fsync.
+ *
+ * @param syncBeforeSend fsync before anything of this Ready leaves
  */
 public record Ready(List<Persist> persist, List<Outbound> send, List<CommittedBlock> commit,
-    List<Equivocation> evidence) {
+    List<Equivocation> evidence, boolean syncBeforeSend) {
 
   /** A Ready with nothing to do. */
-  public static final Ready EMPTY = new Ready(List.of(), List.of(), List.of(), List.of());
+  public static final Ready EMPTY = new Ready(List.of(), List.of(), List.of(), List.of(), false);
 
   /** Copies the lists. */
   public Ready {
@@ -34,9 +47,14 @@ public record Ready(List<Persist> persist, List<Outbound> send, List<CommittedBl
     evidence = List.copyOf(evidence);
   }
 
+  /** A Ready whose records, if any, are all fsynced before anything leaves (the strict contract). */
+  public Ready(List<Persist> persist, List<Outbound> send, List<CommittedBlock> commit, List<Equivocation> evidence) {
+    this(persist, send, commit, evidence, !persist.isEmpty());
+  }
+
   /** True when there is nothing to do. */
   public boolean isEmpty() {
-    return persist.isEmpty() && send.isEmpty() && commit.isEmpty() && evidence.isEmpty();
+    return persist.isEmpty() && send.isEmpty() && commit.isEmpty() && evidence.isEmpty() && !syncBeforeSend;
   }
 
   /** A message to send; {@code to == BROADCAST} means every other validator. */

@@ -46,6 +46,15 @@ import org.slf4j.LoggerFactory;
  * {@link ViewChanges}, state transfer in {@link StateTransfer}; this class holds the state they
  * share, dispatches inputs, and collects the {@link Ready}.
  *
+ * <p><b>Lazy vote sync</b> ({@link ReplicaConfig#lazyVoteSync}). PRE-PREPARE and PREPARE leave
+ * after their records are written but before they are fsynced ({@link Ready#syncBeforeSend}); each
+ * leaves only under a durable vote reservation (view, through). Restored without the driver's
+ * clean-stop marker ({@link LogKeys#CLEAN_STOP}) in a view it was not changing out of, a replica
+ * abstains from PRE-PREPARE and PREPARE of that view up to the reservation
+ * ({@link #abstainingThrough}), so it never votes two ways for one view and sequence even after a
+ * power failure; COMMIT leaves only after its prepared record is durable, which is what agreement
+ * rests on. The argument, with n = 3f+1 quorum intersection, is in the module README.
+ *
  * <p>Not thread-safe: one thread owns a replica.
  */
 public final class Replica {
@@ -86,6 +95,22 @@ public final class Replica {
   final boolean[] suspects;
   /** The view in which this replica last proposed a block as leader (-1: none since it started). */
   long proposedInView = -1;
+  /**
+   * The durable vote reservation ({@link LogKeys#RESERVATION}): no PRE-PREPARE or PREPARE of view
+   * {@code reservedView} for a sequence above {@code reservedThrough} has left this replica.
+   */
+  long reservedView = -1;
+  long reservedThrough;
+  /**
+   * After an unclean restart with lazy vote sync: no PRE-PREPARE or PREPARE of view
+   * {@code abstainView} at or below {@code abstainThrough} ({@link LogKeys#ABSTAIN}).
+   */
+  long abstainView = -1;
+  long abstainThrough;
+  /** Something of this step must be durable before its messages leave (see {@link #drain}). */
+  private boolean needSync;
+  /** Records were written without fsync since the last synced Ready (lazy vote sync only). */
+  private boolean unsynced;
 
   private ArrayList<Persist> persist = new ArrayList<>();
   private ArrayList<Outbound> send = new ArrayList<>();
@@ -172,9 +197,19 @@ public final class Replica {
 
   private void load(List<Map.Entry<ByteString, ByteString>> records) throws InvalidProtocolBufferException {
     TreeMap<Long, Long> certifyViews = new TreeMap<>();
+    boolean clean = false;
+    long[] abstained = null;
     for (Map.Entry<ByteString, ByteString> e : records) {
       ByteString key = e.getKey();
-      if (key.startsWith(LogKeys.CERTIFY_PREFIX)) {
+      if (key.equals(LogKeys.RESERVATION)) {
+        long[] v = viewAndSequence(e.getValue(), "reservation");
+        reservedView = v[0];
+        reservedThrough = v[1];
+      } else if (key.equals(LogKeys.ABSTAIN)) {
+        abstained = viewAndSequence(e.getValue(), "abstention");
+      } else if (key.equals(LogKeys.CLEAN_STOP)) {
+        clean = true;
+      } else if (key.startsWith(LogKeys.CERTIFY_PREFIX)) {
         if (key.size() != LogKeys.CERTIFY_PREFIX.size() + 8 || e.getValue().size() != 8) {
           throw new InvalidProtocolBufferException("corrupt certify mark");
         }
@@ -188,6 +223,7 @@ public final class Replica {
         stable = CheckpointRecord.parseFrom(e.getValue()).getCertificate();
       }
     }
+    restartDiscipline(clean, abstained);
     for (Map.Entry<ByteString, ByteString> e : records) {
       if (e.getKey().startsWith(LogKeys.SLOT_PREFIX) && !e.getKey().equals(LogKeys.VIEW)
           && e.getKey().size() == LogKeys.SLOT_PREFIX.size() + 8) {
@@ -196,8 +232,48 @@ public final class Replica {
     }
     commitFrontier = committedHead.height();
     viewChanges.restored();
-    LOG.info("replica {} restored: view {}{}, committed {}, stable checkpoint {}, {} log entries", self, view,
-        viewChanging ? " (changing)" : "", committedHead.height(), low(), slots.size());
+    LOG.info("replica {} restored: view {}{}, committed {}, stable checkpoint {}, {} log entries{}", self, view,
+        viewChanging ? " (changing)" : "", committedHead.height(), low(), slots.size(),
+        abstainView == view ? "; abstains from votes of view " + view + " up to sequence " + abstainThrough : "");
+  }
+
+  private static long[] viewAndSequence(ByteString value, String what) throws InvalidProtocolBufferException {
+    if (value.size() != 16) {
+      throw new InvalidProtocolBufferException("corrupt " + what + " record");
+    }
+    java.nio.ByteBuffer b = value.asReadOnlyByteBuffer();
+    return new long[] {b.getLong(), b.getLong()};
+  }
+
+  /**
+   * The restart rule of lazy vote sync. A clean stop left the marker: every record of every
+   * message sent is durable; the marker is deleted (synced) before anything leaves, so a later
+   * crash is not taken for a clean stop. Without it, a power failure may have lost the records of
+   * PRE-PREPAREs and PREPAREs sent in the current view, all at or below the durable reservation:
+   * the replica abstains from those sequences of this view (recorded, synced, and honoured by
+   * later restarts, clean or not). A replica restored in the middle of a view change sent nothing
+   * of its view yet (entering a view is synced before its first vote), so it abstains from nothing.
+   */
+  private void restartDiscipline(boolean clean, long[] abstained) {
+    if (abstained != null) {
+      abstainView = abstained[0];
+      abstainThrough = abstained[1];
+    }
+    if (clean) {
+      persist.add(new Persist(LogKeys.CLEAN_STOP, null));
+      needSync = true;
+      return;
+    }
+    if (!config.lazyVoteSync() || viewChanging || reservedView != view) {
+      return; // every vote was synced before it left, or none was cast in this view
+    }
+    long through = Math.max(reservedThrough, abstainView == view ? abstainThrough : 0);
+    if (abstainView != view || through > abstainThrough) {
+      abstainView = view;
+      abstainThrough = through;
+      persist.add(new Persist(LogKeys.ABSTAIN, LogKeys.viewAndSequence(view, through)));
+      needSync = true;
+    }
   }
 
   private void restoreSlot(SlotRecord r, TreeMap<Long, Long> certifyViews) {
@@ -220,13 +296,17 @@ public final class Replica {
       slot.accept(r.getPrePreparedView(), r.getBlock(), h, Blocks.hash(r.getBlock()), txs,
           pp == null ? null : pp.toBuilder().setCertify(certify).build(), certify);
       slot.certifyPersistedView = certify ? r.getPrePreparedView() : -1;
-      if (r.getPrePreparedView() == view && self != leader(view)) {
-        slot.votesFor(view);
-        slot.prepares[self] = slot.hash;
-      }
     }
     for (org.fedledger.proto.PrePreparedEntry q : r.getPrePreparedList()) {
       slot.notePrePrepared(Hash.of(q.getBlockHash()), q.getView());
+    }
+    // Its own PREPARE of the restored block, unless it may not have sent one: abstaining, an entry at or
+    // below the stored head (a state-transfer fix-up), or another block pre-prepared in this view first.
+    if (r.hasBlock() && r.getPrePreparedView() == view && self != leader(view) && mayVote(s)
+        && s > committedHead.height() && !slot.prePreparedOtherIn(view, slot.hash)) {
+      slot.votesFor(view);
+      slot.prepares[self] = slot.hash;
+      slot.prepareCertify[self] = slot.certify;
     }
     if (r.getPrepared()) {
       slot.preparedView = r.getPreparedView();
@@ -259,10 +339,19 @@ public final class Replica {
   }
 
   private Ready drain() {
-    if (persist.isEmpty() && send.isEmpty() && commits.isEmpty() && evidence.isEmpty()) {
+    boolean sync;
+    if (config.lazyVoteSync()) {
+      // A sync makes every earlier write durable too: with nothing written since the last one, none is needed.
+      sync = needSync && (unsynced || !persist.isEmpty());
+      unsynced = !sync && (unsynced || !persist.isEmpty());
+    } else {
+      sync = !persist.isEmpty();
+    }
+    needSync = false;
+    if (persist.isEmpty() && send.isEmpty() && commits.isEmpty() && evidence.isEmpty() && !sync) {
       return Ready.EMPTY;
     }
-    Ready r = new Ready(persist, send, commits, evidence);
+    Ready r = new Ready(persist, send, commits, evidence, sync);
     persist = new ArrayList<>();
     send = new ArrayList<>();
     commits = new ArrayList<>();
@@ -361,6 +450,34 @@ public final class Replica {
     persist.add(p);
   }
 
+  /** This step sends a message whose justification must be durable first (COMMIT, VIEW-CHANGE, NEW-VIEW). */
+  void requireSync() {
+    needSync = true;
+  }
+
+  /**
+   * False when this replica must not send a PRE-PREPARE or PREPARE of the current view for
+   * {@code sequence}: it restarted uncleanly and may have forgotten one it sent.
+   */
+  boolean mayVote(long sequence) {
+    return abstainView != view || sequence > abstainThrough;
+  }
+
+  /**
+   * Call before sending a PRE-PREPARE or PREPARE of the current view for {@code sequence}: when
+   * the durable reservation does not cover it, a new one (reaching one log window further) is
+   * written and this Ready is synced, so every vote sent is at or below a durable reservation.
+   */
+  void reserve(long sequence) {
+    if (reservedView == view && sequence <= reservedThrough) {
+      return;
+    }
+    reservedView = view;
+    reservedThrough = Math.max(sequence, high()) + config.logBlocks();
+    persist.add(new Persist(LogKeys.RESERVATION, LogKeys.viewAndSequence(reservedView, reservedThrough)));
+    needSync = true;
+  }
+
   /** Adds equivocation evidence to this step's Ready. */
   void addEvidence(Equivocation e) {
     evidence.add(e);
@@ -445,9 +562,10 @@ public final class Replica {
       if (s.sequence <= low() || s.voteView != view || !s.hasPrePrepare(view)) {
         continue;
       }
-      if (leader && s.prePrepare != null) {
+      boolean voting = mayVote(s.sequence); // abstaining: not even a restored vote is sent again
+      if (voting && leader && s.prePrepare != null) {
         broadcast(ConsensusMessage.newBuilder().setPrePrepare(s.prePrepare).build());
-      } else if (!leader && s.prepares[self] != null) {
+      } else if (voting && !leader && s.prepares[self] != null) { // the vote it sent, whatever the slot holds now
         broadcast(normal.prepareMessage(s));
       }
       if (s.commitSent) {
@@ -510,9 +628,11 @@ public final class Replica {
     persist.add(new Persist(LogKeys.certify(sequence), null));
   }
 
+  /** Persists the view record; synced: a VIEW-CHANGE, NEW-VIEW or vote of the view may follow. */
   void persistView() {
     persist.add(new Persist(LogKeys.VIEW, ViewRecord.newBuilder().setView(view).setViewChanging(viewChanging)
         .build().toByteString()));
+    needSync = true;
   }
 
   void broadcast(ConsensusMessage msg) {
@@ -535,6 +655,14 @@ public final class Replica {
   }
 
   // ---------------------------------------------------------------- observation
+
+  /**
+   * The highest sequence of the current view this replica abstains from voting for after an
+   * unclean restart, or -1 when it abstains from nothing.
+   */
+  public long abstainingThrough() {
+    return abstainView == view ? abstainThrough : -1;
+  }
 
   /** The current view. */
   public long view() {

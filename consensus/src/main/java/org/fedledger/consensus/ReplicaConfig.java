@@ -25,6 +25,12 @@ import org.fedledger.ledger.crypto.KeyPair;
  *     flight: an idle leader proposes at once)
  * @param mempoolTxMax most pending client transactions kept (more are refused and counted)
  * @param transferBatchBlocks most blocks asked for in one state-transfer request
+ * @param lazyVoteSync true when the driver fsyncs the consensus log only before the messages that
+ *     need it ({@link Ready#syncBeforeSend}) and writes {@link LogKeys#CLEAN_STOP} on a clean stop;
+ *     a replica restored without that marker then abstains from the votes it may have forgotten
+ *     (see the class doc of {@link Replica}). False: every Ready with records is synced, nothing
+ *     is abstained from (also the mode of a driver that never fsyncs votes). Keep it false:
+ *     forgotten pre-prepared records can leave a NEW-VIEW undecidable (consensus README)
  */
 public record ReplicaConfig(
     Chain chain,
@@ -40,7 +46,17 @@ public record ReplicaConfig(
     int blockBytesMax,
     int proposeDelayTicks,
     int mempoolTxMax,
-    int transferBatchBlocks) {
+    int transferBatchBlocks,
+    boolean lazyVoteSync) {
+
+  /** As the canonical constructor, without lazy vote sync (every Ready with records is synced). */
+  public ReplicaConfig(Chain chain, int self, KeyPair keys, int checkpointIntervalBlocks, int windowBlocks,
+      int viewChangeTimeoutTicks, int viewChangeTimeoutMaxTicks, int retransmitTicks, int statusIntervalTicks,
+      int blockTxMax, int blockBytesMax, int proposeDelayTicks, int mempoolTxMax, int transferBatchBlocks) {
+    this(chain, self, keys, checkpointIntervalBlocks, windowBlocks, viewChangeTimeoutTicks, viewChangeTimeoutMaxTicks,
+        retransmitTicks, statusIntervalTicks, blockTxMax, blockBytesMax, proposeDelayTicks, mempoolTxMax,
+        transferBatchBlocks, false);
+  }
 
   /** Default K. */
   public static final int DEFAULT_CHECKPOINT_INTERVAL_BLOCKS = 64;
@@ -91,7 +107,7 @@ public record ReplicaConfig(
   public ReplicaConfig withPipeline(int checkpointIntervalBlocks, int windowBlocks) {
     return new ReplicaConfig(chain, self, keys, checkpointIntervalBlocks, windowBlocks, viewChangeTimeoutTicks,
         viewChangeTimeoutMaxTicks, retransmitTicks, statusIntervalTicks, blockTxMax, blockBytesMax,
-        proposeDelayTicks, mempoolTxMax, transferBatchBlocks);
+        proposeDelayTicks, mempoolTxMax, transferBatchBlocks, lazyVoteSync);
   }
 
   /** A copy with other timers. */
@@ -99,21 +115,28 @@ public record ReplicaConfig(
       int statusIntervalTicks) {
     return new ReplicaConfig(chain, self, keys, checkpointIntervalBlocks, windowBlocks, viewChangeTimeoutTicks,
         viewChangeTimeoutMaxTicks, retransmitTicks, statusIntervalTicks, blockTxMax, blockBytesMax,
-        proposeDelayTicks, mempoolTxMax, transferBatchBlocks);
+        proposeDelayTicks, mempoolTxMax, transferBatchBlocks, lazyVoteSync);
   }
 
   /** A copy with other block limits and batching delay. */
   public ReplicaConfig withBlocks(int blockTxMax, int blockBytesMax, int proposeDelayTicks) {
     return new ReplicaConfig(chain, self, keys, checkpointIntervalBlocks, windowBlocks, viewChangeTimeoutTicks,
         viewChangeTimeoutMaxTicks, retransmitTicks, statusIntervalTicks, blockTxMax, blockBytesMax,
-        proposeDelayTicks, mempoolTxMax, transferBatchBlocks);
+        proposeDelayTicks, mempoolTxMax, transferBatchBlocks, lazyVoteSync);
+  }
+
+  /** A copy with lazy vote sync on or off ({@link #lazyVoteSync}). */
+  public ReplicaConfig withLazyVoteSync(boolean lazyVoteSync) {
+    return new ReplicaConfig(chain, self, keys, checkpointIntervalBlocks, windowBlocks, viewChangeTimeoutTicks,
+        viewChangeTimeoutMaxTicks, retransmitTicks, statusIntervalTicks, blockTxMax, blockBytesMax,
+        proposeDelayTicks, mempoolTxMax, transferBatchBlocks, lazyVoteSync);
   }
 
   /** A copy with another state-transfer batch size. */
   public ReplicaConfig withTransferBatchBlocks(int transferBatchBlocks) {
     return new ReplicaConfig(chain, self, keys, checkpointIntervalBlocks, windowBlocks, viewChangeTimeoutTicks,
         viewChangeTimeoutMaxTicks, retransmitTicks, statusIntervalTicks, blockTxMax, blockBytesMax,
-        proposeDelayTicks, mempoolTxMax, transferBatchBlocks);
+        proposeDelayTicks, mempoolTxMax, transferBatchBlocks, lazyVoteSync);
   }
 
   /**
@@ -185,6 +208,6 @@ public record ReplicaConfig(
   public String toString() {
     return "ReplicaConfig[n=" + n() + ", self=" + self + ", K=" + checkpointIntervalBlocks + ", W=" + windowBlocks
         + ", viewChangeTimeoutTicks=" + viewChangeTimeoutTicks + ".." + viewChangeTimeoutMaxTicks
-        + ", blockTxMax=" + blockTxMax + "]";
+        + ", blockTxMax=" + blockTxMax + (lazyVoteSync ? ", lazyVoteSync" : "") + "]";
   }
 }

@@ -139,6 +139,19 @@ final class Slot {
     }
   }
 
+  /**
+   * True when this replica pre-prepared, in {@code view} at this sequence, a block other than
+   * {@code h} (any block when {@code h} is null): it must not vote for another one in that view.
+   */
+  boolean prePreparedOtherIn(long view, Hash h) {
+    for (java.util.Map.Entry<Hash, Long> e : prePrepared.entrySet()) {
+      if (e.getValue() == view && !e.getKey().equals(h)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   boolean containsTx(Hash id) {
     if (txIds == null) {
       txIds = new TreeSet<>();

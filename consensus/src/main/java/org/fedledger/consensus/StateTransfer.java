@@ -380,6 +380,9 @@ final class StateTransfer {
     s.preparedBlock = b.getBlock();
     s.votesFor(-2);
     r.persistSlot(s);
+    // Synced (rare): the ledger store may make the block durable before an unsynced record would be,
+    // and a restarted replica takes every log entry at or below its stored head for the stored block.
+    r.requireSync();
   }
 
   /** Exposed for tests: the peer currently asked, or -1. */

@@ -346,8 +346,10 @@ final class ViewChanges {
       r.pool.markInFlight(txs, r.ticks);
     }
     r.persistSlot(s);
-    if (r.self != r.leader(v)) {
+    if (r.self != r.leader(v) && r.mayVote(c.sequence())) {
+      r.reserve(c.sequence());
       s.prepares[r.self] = c.hash();
+      s.prepareCertify[r.self] = certify;
       r.broadcast(r.normal.prepareMessage(s));
     }
   }

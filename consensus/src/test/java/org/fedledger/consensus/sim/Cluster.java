@@ -52,6 +52,24 @@ public final class Cluster {
   private final ArrayDeque<Object[]> work = new ArrayDeque<>();
   private final long[] nonces = new long[8];
   double crashAfterPersistRate;
+  /** What a crash does to unsynced consensus-log writes. */
+  PowerLoss powerLoss = PowerLoss.NONE;
+  /** Negative control only: restarts pretend a clean stop, so no replica abstains after losing votes. */
+  boolean pretendCleanRestarts;
+  /** The power-loss adversary's own randomness (independent of the network's and the plan's). */
+  final SplittableRandom disk;
+  /** Chance that an honest validator crashes right after sending a Ready whose records are not synced yet. */
+  double crashAfterUnsyncedSendRate;
+  long crashesAfterUnsyncedSend;
+  /** Every PRE-PREPARE and PREPARE an honest validator sent, by "validator/view/sequence": the block hash. */
+  private final TreeMap<String, ByteString> votes = new TreeMap<>();
+  /** Honest validators restarted from an empty data directory: amnesia is a fault, their votes are not checked. */
+  private final boolean[] amnesiac;
+  long votesChecked;
+  /** Negative control only: off, the "never votes two ways" invariant is not checked (the others still are). */
+  boolean checkVotes = true;
+  /** Negative control only: off, equivocation proofs against honest validators are not an error either. */
+  boolean checkEvidence = true;
   long ticks;
   long events;
   long garbageSent;
@@ -70,6 +88,8 @@ public final class Cluster {
     this.f = (n - 1) / 3;
     this.random = new SplittableRandom(seed);
     this.net = new SimNetwork(random.split(), n);
+    this.disk = new SplittableRandom(~seed);
+    this.amnesiac = new boolean[n];
     this.sim = SimChain.of(n);
     this.statements = new org.fedledger.consensus.Statements(sim.chain);
     this.behavior = behavior.clone();
@@ -217,17 +237,15 @@ public final class Cluster {
   }
 
   private void handle(SimHost h, Ready r) {
-    for (Ready.Persist p : r.persist()) {
-      if (p.isDelete()) {
-        h.log.remove(p.key());
-      } else {
-        h.log.put(p.key(), p.value());
-      }
+    h.write(r);
+    for (Ready.Equivocation e : r.evidence()) {
+      check(!checkEvidence || behavior[e.leader()] != Behavior.HONEST || amnesiac[e.leader()], h + ": holds proof that honest validator "
+          + e.leader() + " equivocated at view " + e.view() + " sequence " + e.sequence());
     }
     if (crashAfterPersistRate > 0 && !r.persist().isEmpty() && behavior[h.index] == Behavior.HONEST
         && random.nextDouble() < crashAfterPersistRate) {
       crashesAfterPersist++;
-      h.crash(); // persisted, but nothing sent or committed: the restart must not vote two ways
+      h.crash(powerLoss, disk); // written, but nothing sent or committed: the restart must not vote two ways
       return;
     }
     for (Ready.Outbound o : r.send()) {
@@ -235,6 +253,12 @@ public final class Cluster {
         checkCommitShape(h, o.msg().getCommit());
       }
       route(h, o);
+    }
+    if (crashAfterUnsyncedSendRate > 0 && !h.unsynced.isEmpty() && behavior[h.index] == Behavior.HONEST
+        && disk.nextDouble() < crashAfterUnsyncedSendRate) {
+      crashesAfterUnsyncedSend++;
+      h.crash(powerLoss, disk); // its votes left, their records may be lost: the restart must not vote two ways
+      return;
     }
     for (Ready.CommittedBlock c : r.commit()) {
       Hash root = commit(h, c);
@@ -322,7 +346,33 @@ public final class Cluster {
     return tail;
   }
 
+  /**
+   * Invariant: an honest validator never sends two PRE-PREPAREs or PREPAREs of one view and
+   * sequence for different blocks, across crashes and power failures (a replica that may have
+   * forgotten a vote abstains). Validators restarted empty are exempt (amnesia is a fault).
+   */
+  private void checkVote(SimHost h, ConsensusMessage msg) {
+    if (!checkVotes || behavior[h.index] != Behavior.HONEST || amnesiac[h.index]
+        || !(msg.hasPrePrepare() || msg.hasPrepare())) {
+      return;
+    }
+    long view = msg.hasPrePrepare() ? msg.getPrePrepare().getView() : msg.getPrepare().getView();
+    long sequence = msg.hasPrePrepare() ? msg.getPrePrepare().getSequence() : msg.getPrepare().getSequence();
+    ByteString hash = msg.hasPrePrepare() ? Blocks.hash(msg.getPrePrepare().getBlock()).bytes()
+        : msg.getPrepare().getBlockHash();
+    votesChecked++;
+    ByteString before = votes.putIfAbsent(h.index + "/" + view + "/" + sequence, hash);
+    check(before == null || before.equals(hash), "honest validator " + h.index + " voted for two blocks at view "
+        + view + " sequence " + sequence + " (" + (msg.hasPrePrepare() ? "PRE-PREPARE" : "PREPARE") + ")");
+  }
+
+  /** True when honest validator {@code i} sent a PRE-PREPARE or PREPARE of {@code view} for {@code sequence}. */
+  boolean voted(int i, long view, long sequence) {
+    return votes.containsKey(i + "/" + view + "/" + sequence);
+  }
+
   private void route(SimHost h, Ready.Outbound o) {
+    checkVote(h, o.msg());
     int from = h.index;
     int fromSide = hosts[from].length > 1 ? h.copy : net.side[from];
     if (o.to() == Ready.Outbound.BROADCAST) {
@@ -391,7 +441,16 @@ public final class Cluster {
   public void crash(int i) {
     for (SimHost h : hosts[i]) {
       if (h.up()) {
-        h.crash();
+        h.crash(powerLoss, disk);
+      }
+    }
+  }
+
+  /** Stops validator {@code i} cleanly (every copy): all synced, the clean-stop marker written. */
+  public void stopCleanly(int i) {
+    for (SimHost h : hosts[i]) {
+      if (h.up()) {
+        h.stopCleanly();
       }
     }
   }
@@ -400,7 +459,8 @@ public final class Cluster {
   public void restart(int i, boolean wipe) {
     for (SimHost h : hosts[i]) {
       if (!h.up()) {
-        h.restart(wipe);
+        h.restart(wipe, pretendCleanRestarts);
+        amnesiac[i] |= wipe;
       }
     }
   }

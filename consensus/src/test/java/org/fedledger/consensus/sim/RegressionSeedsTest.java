@@ -44,6 +44,18 @@ class RegressionSeedsTest {
       //     fetch that block refused it, and with no later checkpoint they never caught up (liveness).
       //     Fixed: the 2f+1 signatures put in a certificate are all verified when it is built.
       217276,
+      // 19, 284 (lazy vote sync): a state-transfer fix-up of a log entry (it now holds the fetched block)
+      //     was written unsynced and lost in a power failure while the block stayed stored; the restarted
+      //     replica took the stale entry at its stored height for the committed block, and a NEW-VIEW
+      //     re-proposing the real one broke its invariant. Fixed: that fix-up is synced.
+      19, 284,
+      // 101007, 101107, 101204, 102103, 102356, 103125, 105414 (soak, new invariant "an honest validator never
+      //     votes two ways"): a leader in a dead view proposed a second block at a sequence whose first one no
+      //     longer linked after a state transfer; a PREPARE was retransmitted with the block the entry held
+      //     now rather than the one voted for; a restarted replica took a restored entry for its own vote
+      //     though it had accepted it without voting. Fixed: the Q set forbids a second block in one view,
+      //     retransmission re-sends the vote cast, restore counts only entries it may have voted for.
+      101007, 101107, 101204, 102103, 102356, 103125, 105414,
   })
   void seedStaysGreen(long seed) {
     SimRun.Outcome o = SimRun.run(seed);

@@ -75,6 +75,12 @@ class SeedsTest {
       exercised.put("crashes between persist and send", totals.crashesAfterPersist);
       exercised.put("restarts", totals.restarts);
       exercised.put("restarts with an empty data directory", totals.wipes);
+      if (SimRun.LAZY) {
+        exercised.put("runs with lazy vote sync", totals.lazyRuns);
+        exercised.put("unsynced batches lost in power failures", totals.lostBatches);
+        exercised.put("restarts that abstained from forgotten votes", totals.abstentions);
+        exercised.put("crashes right after sending unsynced votes", totals.crashesAfterUnsyncedSend);
+      }
       exercised.put("garbage messages", totals.garbage);
       exercised.put("equivocation proofs", totals.equivocations);
       exercised.put("view changes", totals.viewChanges);
@@ -182,6 +188,12 @@ class SeedsTest {
     long uncertifiedCommits;
     long transfersOnMatchingPeers;
     long uncertifiedHeads;
+    long lazyRuns;
+    long syncs;
+    long lostBatches;
+    long abstentions;
+    long crashesAfterUnsyncedSend;
+    long votesChecked;
     final TreeMap<Drop, Long> drops = new TreeMap<>();
 
     void add(SimRun.Outcome o) {
@@ -218,6 +230,12 @@ class SeedsTest {
       uncertifiedCommits += o.uncertifiedCommits();
       transfersOnMatchingPeers += o.transfersOnMatchingPeers();
       uncertifiedHeads += o.uncertifiedHeads();
+      lazyRuns += o.lazyVoteSync() ? 1 : 0;
+      syncs += o.syncs();
+      lostBatches += o.lostBatches();
+      abstentions += o.abstentions();
+      crashesAfterUnsyncedSend += o.crashesAfterUnsyncedSend();
+      votesChecked += o.votesChecked();
     }
 
     /** The one-paragraph summary: the figures of a closing note. */
@@ -229,7 +247,11 @@ class SeedsTest {
           + " delayed beyond " + NetFaults.CALM.delayMaxMillis() + " ms, " + netReordered + " delivered out of order; "
           + partitions + " partitions; " + crashes + " crashes (" + crashesAfterPersist
           + " between persisting and sending), " + restarts + " restarts, " + wipes
-          + " of them from an empty data directory; " + byz + " Byzantine validators: " + kinds()
+          + " of them from an empty data directory; " + lazyRuns + " runs with lazy vote sync (" + syncs
+          + " synced writes; " + crashesAfterUnsyncedSend + " crashes right after sending unsynced votes; "
+          + lostBatches + " unsynced batches lost in power failures; " + abstentions
+          + " restarts abstained from forgotten votes; " + votesChecked + " honest votes checked never to differ); "
+          + byz + " Byzantine validators: " + kinds()
           + "; " + garbage + " garbage messages, " + equivocations + " equivocation proofs kept. Exercised: "
           + viewChanges + " view changes started (highest view " + maxView + "), " + transfers
           + " state transfers completed (" + transfersAfterPeerLoss + " after a serving peer stopped answering), "

@@ -4,9 +4,11 @@ import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.fedledger.consensus.LogKeys;
+import org.fedledger.consensus.Ready;
 import org.fedledger.consensus.Replica;
 import org.fedledger.consensus.ReplicaConfig;
 import org.fedledger.ledger.chain.Blocks;
@@ -24,6 +26,10 @@ import org.fedledger.proto.CertifiedBlock;
  * One simulated validator process (one copy of it, for Twins): its replica, and what survives a
  * crash: the committed blocks, the state, and the consensus log (as a driver keeps them in
  * RocksDB). Executes committed blocks with the ledger's real Executor over MemoryState.
+ *
+ * <p>The consensus log is {@link #log} (durable: fsynced) plus {@link #unsynced}, the batches
+ * written since the last fsync ({@link Ready#syncBeforeSend} unset). A crash keeps them (a
+ * process crash: the operating system has them) or loses them ({@link PowerLoss}).
  */
 final class SimHost {
   final int index;
@@ -38,6 +44,14 @@ final class SimHost {
   ChainHead head;
   Hash root;
   final TreeMap<ByteString, ByteString> log = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+  /** Batches written without fsync since the last synced one, oldest first. */
+  final List<List<Ready.Persist>> unsynced = new ArrayList<>();
+  /** Unsynced batches lost in power failures. */
+  long lostBatches;
+  /** Restarts after which the replica abstained from votes of its view. */
+  long abstentions;
+  /** Synced writes. */
+  long syncs;
   final TreeSet<Hash> txIds = new TreeSet<>();
   /** A Byzantine leader lying about PrePrepare.certify: what its replica chose, by "view/sequence". */
   final TreeMap<String, Boolean> proposedCertify = new TreeMap<>();
@@ -68,14 +82,46 @@ final class SimHost {
     head = sim.genesisHead;
     root = sim.genesisStateRoot;
     log.clear();
+    unsynced.clear();
     txIds.clear();
+  }
+
+  /** Step 1 of a Ready: writes its records; fsynced (with every earlier write) when it asks. */
+  void write(Ready r) {
+    if (!r.persist().isEmpty()) {
+      unsynced.add(r.persist());
+    }
+    if (r.syncBeforeSend()) {
+      syncs++;
+      applyUnsynced(null, null);
+    }
+  }
+
+  /** Applies the unsynced batches to the durable log, each lost with {@code loss} (null: none lost). */
+  private void applyUnsynced(PowerLoss loss, SplittableRandom disk) {
+    for (List<Ready.Persist> batch : unsynced) {
+      if (loss == PowerLoss.ALL || (loss == PowerLoss.SOME && disk.nextBoolean())) {
+        lostBatches++;
+        continue; // a batch is atomic (one RocksDB WriteBatch): lost or kept whole
+      }
+      for (Ready.Persist p : batch) {
+        if (p.isDelete()) {
+          log.remove(p.key());
+        } else {
+          log.put(p.key(), p.value());
+        }
+      }
+    }
+    unsynced.clear();
   }
 
   boolean up() {
     return replica != null;
   }
 
-  void crash() {
+  /** Crashes the process: the replica is gone; unsynced writes survive unless {@code loss} says otherwise. */
+  void crash(PowerLoss loss, SplittableRandom disk) {
+    applyUnsynced(loss == PowerLoss.NONE ? null : loss, disk);
     pastViewChanges += replica.viewChangesStarted();
     pastTransfers += replica.transfersCompleted();
     pastTransfersAfterPeerLoss += replica.transfersCompletedAfterPeerLoss();
@@ -83,6 +129,13 @@ final class SimHost {
     pastTransfersOnMatchingPeers += replica.transfersOnMatchingPeers();
     replica = null;
     crashes++;
+  }
+
+  /** Stops cleanly, as the node's stop path does: everything synced, then the clean-stop marker. */
+  void stopCleanly() {
+    applyUnsynced(null, null);
+    log.put(LogKeys.CLEAN_STOP, LogKeys.CLEAN_STOP_VALUE);
+    crash(PowerLoss.NONE, null);
   }
 
   /** View changes started by every replica this host ran. */
@@ -109,8 +162,12 @@ final class SimHost {
     return pastTransferredBlocks + (replica == null ? 0 : replica.transferredBlocks());
   }
 
-  /** Restarts from the persisted log and store; with {@code wipe}, from an empty data directory. */
-  void restart(boolean wipe) {
+  /**
+   * Restarts from the persisted log and store; with {@code wipe}, from an empty data directory.
+   * With {@code pretendClean} (a negative control only) the driver lies that it stopped cleanly,
+   * which turns the replica's abstention off.
+   */
+  void restart(boolean wipe, boolean pretendClean) {
     restarts++;
     if (wipe) {
       wipeStore();
@@ -123,9 +180,18 @@ final class SimHost {
       if (!e.getKey().startsWith(LogKeys.PREFIX)) {
         break;
       }
-      records.add(Map.entry(e.getKey(), e.getValue()));
+      if (!(pretendClean && e.getKey().equals(LogKeys.ABSTAIN))) {
+        records.add(Map.entry(e.getKey(), e.getValue()));
+      }
+    }
+    if (pretendClean && !log.containsKey(LogKeys.CLEAN_STOP)) {
+      records.add(Map.entry(LogKeys.CLEAN_STOP, LogKeys.CLEAN_STOP_VALUE));
+      records.sort(Map.Entry.comparingByKey(ByteString.unsignedLexicographicalComparator()));
     }
     replica = Replica.restore(config, head, root, records, txIds::contains);
+    if (replica.abstainingThrough() >= 0) {
+      abstentions++;
+    }
   }
 
   /** Executes and stores a committed block; returns its state root. */

@@ -47,8 +47,10 @@ import org.slf4j.LoggerFactory;
  * message leaves before the records of the step that decided it are written. Forwarded client
  * transactions of one batch go out as one message.
  *
- * <p><b>Vote durability</b> ({@code votes}): {@link Durability#SYNC} fsyncs that write (a vote
- * survives a power loss); {@link Durability#GROUP} hands it to the operating system (write(2),
+ * <p><b>Vote durability</b> ({@code votes}): {@link Durability#SYNC} fsyncs that write when a
+ * Ready of the batch asks ({@link Ready#syncBeforeSend}: the records whose loss in a power failure
+ * could break the protocol; a replica that restarts without the clean-stop marker abstains from
+ * the votes it may have lost); {@link Durability#GROUP} hands it to the operating system (write(2),
  * RocksDB's write-ahead log, no fsync) before any message leaves, so a vote survives a process
  * crash or kill -9 but not an operating-system crash or power loss: after a power loss such a
  * replica may have forgotten a vote it sent and must be counted among the f faulty ones.
@@ -342,17 +344,26 @@ final class EventLoop {
     commit(readies);
   }
 
-  /** Step 1: make the replica's records durable ({@link #votes}) before anything it decided leaves. */
+  /**
+   * Step 1: write the replica's records before anything it decided leaves; with {@link #votes}
+   * {@link Durability#SYNC}, fsynced only when some Ready of the batch asks
+   * ({@link Ready#syncBeforeSend}: lazy vote sync, see the consensus README), else written without.
+   */
   private void persist(java.util.List<Ready> readies) {
     Map<ByteString, Optional<ByteString>> changes = new LinkedHashMap<>();
+    boolean sync = false;
     for (Ready ready : readies) {
+      sync |= ready.syncBeforeSend();
       for (Ready.Persist p : ready.persist()) {
         changes.remove(p.key()); // the latest record of a key wins, in the order it was decided
         changes.put(p.key(), p.isDelete() ? Optional.empty() : Optional.of(p.value()));
       }
     }
+    Durability durability = votes == Durability.SYNC && !sync ? Durability.GROUP : votes;
     if (!changes.isEmpty()) {
-      store.consensusLog().write(changes, votes);
+      store.consensusLog().write(changes, durability);
+    } else if (durability == Durability.SYNC) {
+      store.sync(); // earlier batches' unsynced records justify a message of this one (e.g. COMMIT)
     }
   }
 

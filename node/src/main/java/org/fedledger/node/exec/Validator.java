@@ -151,7 +151,7 @@ public final class Validator implements AutoCloseable {
     return new ReplicaConfig(chain, self, key, c.checkpointIntervalBlocks(), c.windowBlocks(),
         c.viewChangeTimeoutTicks(), c.viewChangeTimeoutTicksMax(), c.retransmitTicks(), c.statusIntervalTicks(),
         chain.blockTxMax(), chain.blockBytesMax() / 2, c.proposeDelayTicks(), config.limits().mempoolTxMax(),
-        ReplicaConfig.DEFAULT_TRANSFER_BATCH_BLOCKS).validate();
+        ReplicaConfig.DEFAULT_TRANSFER_BATCH_BLOCKS, false).validate(); // lazy vote sync loses liveness (consensus README)
   }
 
   private HostPort address(String configured, String fromGenesis, String key, String genesisField) {
@@ -336,7 +336,8 @@ public final class Validator implements AutoCloseable {
 
   /**
    * Shuts down: stops accepting client calls, stops the event loop after the input it is
-   * handling, closes the peer transport, flushes and closes RocksDB. Idempotent.
+   * handling, closes the peer transport, writes the consensus log's clean-stop marker (synced:
+   * a restart need not abstain), flushes and closes RocksDB. Idempotent.
    */
   @Override
   public synchronized void close() {
@@ -363,6 +364,12 @@ public final class Validator implements AutoCloseable {
     shutDownLoopGroup(grace);
     rpcScheduler.shutdownNow();
     long height = store.head().map(ChainHead::height).orElse(-1L);
+    if (stopped && !loop.failure().isPresent()) {
+      // Nothing leaves any more, and this synced write makes every earlier one durable: a restart
+      // need not abstain from votes it might have forgotten (lazy vote sync, consensus README).
+      store.consensusLog().write(Map.of(LogKeys.CLEAN_STOP, java.util.Optional.of(LogKeys.CLEAN_STOP_VALUE)),
+          Durability.SYNC);
+    }
     store.sync();
     store.close();
     metrics.close();

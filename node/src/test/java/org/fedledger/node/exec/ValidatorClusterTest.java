@@ -72,4 +72,55 @@ class ValidatorClusterTest {
       validators.forEach(Validator::close);
     }
   }
+
+  /**
+   * A clean stop writes the consensus log's clean-stop marker (lazy vote sync): restarted, the
+   * validators vote at once in the view they were in, with no view change to wait for.
+   */
+  @Test
+  void aCleanStopLetsEveryValidatorRestartInItsViewWithoutAbstaining() throws Exception {
+    int base = Ports.freeBase(4);
+    TestnetLayout layout = TestnetLayout.create(dir.resolve("net"), 4, "cluster-test", "127.0.0.1", base, 0);
+    KeyPair admin = KeyFile.read(layout.adminKey());
+    List<org.fedledger.node.config.NodeConfig> configs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      configs.add(NodeConfigFile.load(layout.config(i), Map.of("metrics.listen", "")));
+    }
+    long nonce = 0;
+    for (int round = 0; round < 2; round++) {
+      List<Validator> validators = new ArrayList<>();
+      List<ManagedChannel> channels = new ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) {
+          validators.add(Validator.start(configs.get(i)));
+          channels.add(Clients.channel(validators.get(i).rpcPort()));
+        }
+        for (int t = 0; t < 3; t++) {
+          nonce++;
+          Envelope env = TestChain.sign(admin, Transaction.newBuilder().setChainId("cluster-test").setNonce(nonce)
+              .setRegisterParticipant(RegisterParticipant.newBuilder().setName("p" + nonce).setRole(Role.HOSPITAL)
+                  .setPublicKey(TestChain.key(700 + (int) nonce).publicKey())));
+          LedgerApiGrpc.newBlockingStub(channels.get(t % 4))
+              .submitTransaction(SubmitTransactionRequest.newBuilder().setEnvelope(env).build());
+          var r = LedgerApiGrpc.newBlockingStub(channels.get(t % 4)).waitForCommit(WaitForCommitRequest.newBuilder()
+              .setTxId(org.fedledger.ledger.crypto.Hash.sha256(env.getBody()).bytes()).setTimeoutMillis(60_000)
+              .build());
+          assertThat(r.getReceipt().getStatus()).isEqualTo(ReceiptStatus.SUCCESS);
+        }
+        for (ManagedChannel c : channels) {
+          assertThat(Clients.status(c).getView()).as("no view change, before or after the clean restart").isZero();
+        }
+      } finally {
+        channels.forEach(ManagedChannel::shutdownNow);
+        validators.forEach(Validator::close);
+      }
+      for (org.fedledger.node.config.NodeConfig c : configs) {
+        var chain = org.fedledger.ledger.chain.GenesisFile.load(c.files().genesisFile());
+        try (var store = org.fedledger.ledger.store.LedgerStore.open(c.files().dataDir(), chain.genesisHash(),
+            org.fedledger.ledger.store.Durability.GROUP)) {
+          assertThat(store.consensusLog().get(org.fedledger.consensus.LogKeys.CLEAN_STOP)).isPresent();
+        }
+      }
+    }
+  }
 }
