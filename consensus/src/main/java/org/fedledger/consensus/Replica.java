@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * {@link ViewChanges}, state transfer in {@link StateTransfer}; this class holds the state they
  * share, dispatches inputs, and collects the {@link Ready}.
  *
- * <p><b>Lazy vote sync</b> ({@link ReplicaConfig#lazyVoteSync}). PRE-PREPARE and PREPARE leave
+ * <p><b>Lazy vote sync</b> ({@link ReplicaConfig#lazyVoteSync}; OFF by default and in the node: it keeps
+ * agreement but can lose NEW-VIEW liveness, see the consensus README). PRE-PREPARE and PREPARE leave
  * after their records are written but before they are fsynced ({@link Ready#syncBeforeSend}); each
  * leaves only under a durable vote reservation (view, through). Restored without the driver's
  * clean-stop marker ({@link LogKeys#CLEAN_STOP}) in a view it was not changing out of, a replica

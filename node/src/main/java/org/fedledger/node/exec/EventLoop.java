@@ -165,7 +165,8 @@ final class EventLoop {
 
   /**
    * Queues the first of {@code inputs} that fit in the queue, in ONE hand-off: appended
-   * together (a drain takes them all or none) and one drain scheduled for them all. Returns how
+   * together in one step and one drain scheduled for them (a drain takes at most
+   * {@link #BATCH_INPUTS_MAX} inputs, so a long queue may split them over two batches). Returns how
    * many were queued (a prefix of {@code inputs}; 0 when the loop is stopping); the rest are
    * dropped and counted as by {@link #offer}.
    */
@@ -451,7 +452,10 @@ final class EventLoop {
     for (Ready ready : readies) {
       for (Ready.CommittedBlock c : ready.commit()) {
         long height = c.height();
-        if (height <= head && fresh.isEmpty()) {
+        if (height > head && height <= head + fresh.size()) {
+          continue; // already in this batch's write: announced (and confirmed) with it
+        }
+        if (height <= head) {
           // Already stored (e.g. a replay after restart): only confirm it.
           followUps.add(new Input.Executed(height, Hash.of(store.block(height).orElseThrow().getCertificate()
               .getBlockHash()), store.stateRootAt(height).orElseThrow()));

@@ -367,8 +367,12 @@ public final class Validator implements AutoCloseable {
     if (stopped && !loop.failure().isPresent()) {
       // Nothing leaves any more, and this synced write makes every earlier one durable: a restart
       // need not abstain from votes it might have forgotten (lazy vote sync, consensus README).
-      store.consensusLog().write(Map.of(LogKeys.CLEAN_STOP, java.util.Optional.of(LogKeys.CLEAN_STOP_VALUE)),
-          Durability.SYNC);
+      try {
+        store.consensusLog().write(Map.of(LogKeys.CLEAN_STOP, java.util.Optional.of(LogKeys.CLEAN_STOP_VALUE)),
+            Durability.SYNC);
+      } catch (RuntimeException e) { // the store still gets closed; the next start treats this stop as a crash
+        LOG.warn("validator {}: cannot write the clean-stop marker: {}", self, e.toString());
+      }
     }
     store.sync();
     store.close();
