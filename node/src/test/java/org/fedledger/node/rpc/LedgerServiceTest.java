@@ -403,7 +403,7 @@ class LedgerServiceTest {
   }
 
   /** Runs the {@code fedledger} CLI, checks its exit code and returns what it printed. */
-  private static synchronized String cli(int expectedCode, String... args) {
+  static synchronized String cli(int expectedCode, String... args) {
     java.io.PrintStream old = System.out;
     java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
     int code;

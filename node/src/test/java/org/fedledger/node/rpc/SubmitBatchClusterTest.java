@@ -121,17 +121,7 @@ class SubmitBatchClusterTest {
           "{\"register_participant\": {\"name\": \"b\", \"role\": \"HOSPITAL\", \"public_key\": \"" + b64(2) + "\"}}"));
       String[] args = {"submit", "--rpc", "127.0.0.1:" + v.rpcPort(), "--key", layout.adminKey().toString(),
           "--nonce", "1000", "--tx-jsonl", file.toString()};
-      java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-      java.io.PrintStream old = System.out;
-      int code;
-      System.setOut(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
-      try {
-        code = org.fedledger.node.cli.Fedledger.run(args);
-      } finally {
-        System.setOut(old);
-      }
-      List<String> lines = buffer.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
-      assertThat(code).as(String.join("\n", lines)).isEqualTo(1); // one was refused
+      List<String> lines = LedgerServiceTest.cli(1, args).lines().toList(); // exit 1: one was refused
       assertThat(lines).hasSize(3);
       assertThat(lines.get(0)).matches("[0-9a-f]{64} accepted");
       assertThat(lines.get(1)).matches("[0-9a-f]{64} refused INVALID_ARGUMENT: PAYLOAD_NOT_SET: .*");
