@@ -65,16 +65,21 @@ public final class ConsensusLog {
   public void write(Map<ByteString, Optional<ByteString>> changes, Durability durability) {
     checkOpen.run();
     try (WriteBatch batch = new WriteBatch()) {
-      for (Map.Entry<ByteString, Optional<ByteString>> c : changes.entrySet()) {
-        if (c.getValue().isPresent()) {
-          batch.put(cf, c.getKey().toByteArray(), c.getValue().get().toByteArray());
-        } else {
-          batch.delete(cf, c.getKey().toByteArray());
-        }
-      }
+      fill(batch, changes);
       db.write(options(durability), batch);
     } catch (RocksDBException e) {
       throw new StoreException("consensus log write failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Adds {@code changes} (as in {@link #write}) to {@code batch}, e.g. a commit's batch. */
+  void fill(WriteBatch batch, Map<ByteString, Optional<ByteString>> changes) throws RocksDBException {
+    for (Map.Entry<ByteString, Optional<ByteString>> c : changes.entrySet()) {
+      if (c.getValue().isPresent()) {
+        batch.put(cf, c.getKey().toByteArray(), c.getValue().get().toByteArray());
+      } else {
+        batch.delete(cf, c.getKey().toByteArray());
+      }
     }
   }
 

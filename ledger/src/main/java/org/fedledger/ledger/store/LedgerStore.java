@@ -149,16 +149,32 @@ public final class LedgerStore implements AutoCloseable {
     } catch (IOException e) {
       throw new StoreException("cannot create data directory " + dir + ": " + e.getMessage(), e);
     }
+    boolean hashIndex = Boolean.getBoolean("fedledger.store.exp.hashIndex");
     DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
         .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery).setManualWalFlush(false)
-        .setMaxBackgroundJobs(2);
+        .setMaxBackgroundJobs(2).setAllowConcurrentMemtableWrite(!hashIndex);
     BloomFilter bloom = new BloomFilter(10);
     ColumnFamilyOptions cfo = new ColumnFamilyOptions()
         .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom));
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo));
+    List<ColumnFamilyOptions> extra = new ArrayList<>();
     for (String f : FAMILIES) {
-      descriptors.add(new ColumnFamilyDescriptor(bytes(f), cfo));
+      ColumnFamilyOptions o = cfo;
+      long wbs = Long.getLong("fedledger.store.exp.wbs." + f, 0);
+      boolean hash = hashIndex && (f.equals("block_hash") || f.equals("tx_index"));
+      if (wbs > 0 || hash) {
+        o = new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom));
+        if (wbs > 0) {
+          o.setWriteBufferSize(wbs);
+        }
+        if (hash) {
+          o.useFixedLengthPrefixExtractor(8);
+          o.setMemTableConfig(new org.rocksdb.HashLinkedListMemTableConfig());
+        }
+        extra.add(o);
+      }
+      descriptors.add(new ColumnFamilyDescriptor(bytes(f), o));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB db;
@@ -280,7 +296,22 @@ public final class LedgerStore implements AutoCloseable {
    * are written once, the last block's. Nothing is written when {@code commits} is empty.
    */
   public void commitBlocks(List<BlockCommit> commits, Durability durability) {
+    commitBlocks(commits, Map.of(), durability);
+  }
+
+  /**
+   * Commits {@code commits} as {@link #commitBlocks(List, Durability)} and applies
+   * {@code consensusChanges} to the {@link #consensusLog()} (as {@link ConsensusLog#write}) in the
+   * SAME atomic write: the consensus driver's records of an event-loop batch and the blocks it
+   * committed cost one write (and at most one fsync). With no commits, only the changes are
+   * written; with neither, nothing.
+   */
+  public void commitBlocks(List<BlockCommit> commits, Map<ByteString, Optional<ByteString>> consensusChanges,
+      Durability durability) {
     if (commits.isEmpty()) {
+      if (!consensusChanges.isEmpty()) {
+        consensusLog.write(consensusChanges, durability);
+      }
       return;
     }
     List<ChainHead> heads = new ArrayList<>(commits.size());
@@ -293,7 +324,10 @@ public final class LedgerStore implements AutoCloseable {
         previous = h;
       }
       BlockResult last = commits.get(commits.size() - 1).result();
-      write(durability, batch -> fillBatch(batch, commits, heads));
+      write(durability, batch -> {
+        consensusLog.fill(batch, consensusChanges);
+        fillBatch(batch, commits, heads);
+      });
       tip = new Tip(previous, last.lattice().copy(), last.stateRoot());
     }
   }

@@ -158,6 +158,53 @@ class BatchedCommitTest {
   }
 
   @Test
+  void consensusRecordsWrittenWithABatchSurviveACrashWithItAndNeverWithoutIt() throws Exception {
+    ByteString vote = ByteString.copyFromUtf8("vote/7");
+    ByteString stale = ByteString.copyFromUtf8("vote/6");
+    try (LedgerStore store = open(dir)) {
+      ChainDriver.commitGenesis(store, Durability.SYNC);
+      ChainDriver driver = new ChainDriver();
+      store.consensusLog().put(stale, ByteString.copyFromUtf8("old"), Durability.GROUP);
+      driver.commitBatch(store, 2, Map.of(vote, java.util.Optional.of(ByteString.copyFromUtf8("v")),
+          stale, java.util.Optional.empty()), Durability.GROUP);
+      assertThat(store.consensusLog().get(vote)).contains(ByteString.copyFromUtf8("v"));
+      assertThat(store.consensusLog().get(stale)).isEmpty();
+      // No blocks: only the records are written.
+      store.commitBlocks(List.of(), Map.of(stale, java.util.Optional.of(ByteString.copyFromUtf8("alone"))),
+          Durability.GROUP);
+      assertThat(store.consensusLog().get(stale)).contains(ByteString.copyFromUtf8("alone"));
+      assertThat(store.head().orElseThrow().height()).isEqualTo(2);
+
+      // A batch refused for breaking the chain writes none of its records either.
+      List<LedgerStore.BlockCommit> next;
+      Path other = Files.createTempDirectory(crashCopy, "source");
+      try (LedgerStore source = open(other)) {
+        ChainDriver.commitGenesis(source, Durability.SYNC);
+        ChainDriver sourceDriver = new ChainDriver();
+        sourceDriver.commitBatch(source, 2, Durability.GROUP);
+        next = sourceDriver.commitBatch(source, 2, Durability.GROUP);
+      }
+      ByteString refused = ByteString.copyFromUtf8("vote/refused");
+      assertThatThrownBy(() -> store.commitBlocks(List.of(next.get(1)),
+          Map.of(refused, java.util.Optional.of(ByteString.copyFromUtf8("x"))), Durability.SYNC))
+          .isInstanceOf(IllegalStateException.class);
+      assertThat(store.consensusLog().get(refused)).isEmpty();
+
+      store.commitBlocks(next, Map.of(vote, java.util.Optional.of(ByteString.copyFromUtf8("w"))), Durability.GROUP);
+      ChainHead head = store.head().orElseThrow();
+      // What a kill -9 now leaves: the blocks and the records of each write together.
+      copyTree(dir, crashCopy.resolve("crash"));
+      try (LedgerStore crashed = open(crashCopy.resolve("crash"))) {
+        assertThat(crashed.head()).contains(head);
+        assertThat(StoreChecks.checkConsistent(crashed)).isEqualTo(4);
+        assertThat(crashed.consensusLog().get(vote)).contains(ByteString.copyFromUtf8("w"));
+        assertThat(crashed.consensusLog().get(stale)).contains(ByteString.copyFromUtf8("alone"));
+        assertThat(crashed.consensusLog().get(refused)).isEmpty();
+      }
+    }
+  }
+
+  @Test
   void aTransactionCommittedAgainKeepsTheLocationOfItsFirstOccurrence() throws Exception {
     try (LedgerStore store = open(dir)) {
       ChainDriver.commitGenesis(store, Durability.SYNC);

@@ -86,6 +86,13 @@ final class ChainDriver {
    * returns what was committed. The blocks are the same as {@code count} calls of {@link #commitNext}.
    */
   List<LedgerStore.BlockCommit> commitBatch(LedgerStore store, int count, Durability durability) {
+    return commitBatch(store, count, Map.of(), durability);
+  }
+
+  /** {@link #commitBatch(LedgerStore, int, Durability)} with {@code consensusChanges} in the same write. */
+  List<LedgerStore.BlockCommit> commitBatch(LedgerStore store, int count,
+      Map<com.google.protobuf.ByteString, java.util.Optional<com.google.protobuf.ByteString>> consensusChanges,
+      Durability durability) {
     ChainHead head = store.head().orElseThrow();
     WriteBuffer state = new WriteBuffer(store.state());
     LtHash lattice = store.lattice();
@@ -114,7 +121,7 @@ final class ChainDriver {
       lattice = result.lattice();
       root = result.stateRoot();
     }
-    store.commitBlocks(commits, durability);
+    store.commitBlocks(commits, consensusChanges, durability);
     return commits;
   }
 

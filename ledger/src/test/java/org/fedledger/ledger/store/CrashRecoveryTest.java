@@ -67,6 +67,11 @@ class CrashRecoveryTest {
         long reopened = StoreChecks.checkConsistent(store);
         assertThat(reopened).as("kill %d: every block the child saw committed survives", k)
             .isGreaterThanOrEqualTo(lastCommitted.get()).isGreaterThanOrEqualTo(head);
+        if (reopened > 0) {
+          assertThat(store.consensusLog().get(CrashChild.CONSENSUS_HEAD))
+              .as("kill %d: the consensus record written with the last batch names its head", k)
+              .contains(CrashChild.height(reopened));
+        }
         log.add((atStart ? "early " : "") + "kill " + k + ": child saw " + lastCommitted.get() + ", reopened at " + reopened);
         head = reopened;
       }

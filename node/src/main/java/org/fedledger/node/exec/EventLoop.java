@@ -44,8 +44,12 @@ import org.slf4j.LoggerFactory;
  * {@link #BATCH_INPUTS_MAX}), steps each, writes all their records in ONE batch, then sends all
  * their messages, then executes the blocks they committed and stores them all in one more write:
  * one write (and one fsync) covers every input that arrived during the previous one, and no
- * message leaves before the records of the step that decided it are written. Forwarded client
- * transactions of one batch go out as one message.
+ * message leaves before the records of the step that decided it are written. When the blocks a
+ * batch committed are small (at most {@link #JOINT_WRITE_TXS_MAX} transactions in all), they are
+ * executed first and stored in the SAME write as the batch's records, before its messages leave:
+ * one write per batch instead of two, at the cost of delaying the messages by their execution.
+ * Either way a block is stored only once executed and nothing leaves before the records that
+ * decided it are written. Forwarded client transactions of one batch go out as one message.
  *
  * <p><b>Vote durability</b> ({@code votes}): {@link Durability#SYNC} fsyncs that write when a
  * Ready of the batch asks ({@link Ready#syncBeforeSend}: the records whose loss in a power failure
@@ -74,6 +78,12 @@ final class EventLoop {
   static final long PENDING_TTL_NANOS = TimeUnit.MINUTES.toNanos(10);
   /** Most inputs stepped before one group commit of their records. */
   static final int BATCH_INPUTS_MAX = 1024;
+  /**
+   * Most transactions in the blocks a batch committed for them to be executed BEFORE its messages
+   * leave and stored in the same write as its records (see the class doc); larger blocks are
+   * executed after sending and stored in a write of their own.
+   */
+  static final int JOINT_WRITE_TXS_MAX = 16;
 
   private final int self;
   private final Replica replica;
@@ -302,9 +312,10 @@ final class EventLoop {
 
   /**
    * Group commit: steps every input of {@code batch}, then makes all their records durable in
-   * one synced write, then sends all their messages, then commits their blocks in one more
-   * write. Each Ready's contract holds (nothing it decided leaves before its records are durable)
-   * and one fsync covers every input that arrived during the previous one.
+   * one write (with their committed blocks, executed first, when those are small), then sends all
+   * their messages, then executes and stores the blocks in one more write if they were not in the
+   * first, then announces them. Each Ready's contract holds (nothing it decided leaves before its
+   * records are durable) and one fsync covers every input that arrived during the previous one.
    */
   private void handleBatch(java.util.List<Input> batch) {
     java.util.List<Ready> readies = new java.util.ArrayList<>(batch.size());
@@ -335,35 +346,58 @@ final class EventLoop {
       }
       noteViewChange(viewBefore, changingBefore);
     }
-    persist(readies);
+    Map<ByteString, Optional<ByteString>> changes = new LinkedHashMap<>();
+    boolean sync = records(readies, changes);
+    Fresh fresh = fresh(readies);
+    java.util.List<BlockCommitter.Committed> done = java.util.List.of();
+    boolean together = !fresh.pending().isEmpty() && fresh.txs() <= JOINT_WRITE_TXS_MAX;
+    if (together) {
+      // Small blocks: executing them first delays this batch's messages by less than a second write costs.
+      done = committer.commitAll(fresh.pending(), changes, sync);
+    } else {
+      persist(changes, sync);
+    }
     ForwardCoalescer forwards = new ForwardCoalescer(forwardTxsMax, forwardBytesMax,
         m -> transport.broadcast(m.toByteString()));
     for (Ready ready : readies) {
       send(ready, forwards);
     }
     forwards.flush();
-    commit(readies);
+    if (!together && !fresh.pending().isEmpty()) {
+      done = committer.commitAll(fresh.pending());
+    }
+    long now = System.nanoTime();
+    for (int i = 0; i < done.size(); i++) {
+      announce(fresh.blocks().get(i), done.get(i), now);
+    }
   }
 
   /**
-   * Step 1: write the replica's records before anything it decided leaves; with {@link #votes}
-   * {@link Durability#SYNC}, fsynced only when some Ready of the batch asks
-   * ({@link Ready#syncBeforeSend}: lazy vote sync, see the consensus README), else written without.
+   * Collects into {@code changes} the records of {@code readies} (the latest record of a key
+   * wins, in the order it was decided); true when one of them asks for an fsync before its
+   * messages leave ({@link Ready#syncBeforeSend}) and the votes are {@link Durability#SYNC}.
    */
-  private void persist(java.util.List<Ready> readies) {
-    Map<ByteString, Optional<ByteString>> changes = new LinkedHashMap<>();
+  private boolean records(java.util.List<Ready> readies, Map<ByteString, Optional<ByteString>> changes) {
     boolean sync = false;
     for (Ready ready : readies) {
       sync |= ready.syncBeforeSend();
       for (Ready.Persist p : ready.persist()) {
-        changes.remove(p.key()); // the latest record of a key wins, in the order it was decided
+        changes.remove(p.key());
         changes.put(p.key(), p.isDelete() ? Optional.empty() : Optional.of(p.value()));
       }
     }
-    Durability durability = votes == Durability.SYNC && !sync ? Durability.GROUP : votes;
+    return sync && votes == Durability.SYNC;
+  }
+
+  /**
+   * Step 1 when the batch's blocks are stored on their own: write the replica's records before
+   * anything it decided leaves, fsynced when {@code sync}.
+   */
+  private void persist(Map<ByteString, Optional<ByteString>> changes, boolean sync) {
+    Durability durability = sync ? Durability.SYNC : Durability.GROUP;
     if (!changes.isEmpty()) {
       store.consensusLog().write(changes, durability);
-    } else if (durability == Durability.SYNC) {
+    } else if (sync) {
       store.sync(); // earlier batches' unsynced records justify a message of this one (e.g. COMMIT)
     }
   }
@@ -440,15 +474,19 @@ final class EventLoop {
     }
   }
 
+  /** The blocks a batch committed that the store does not hold yet, and their transaction count. */
+  private record Fresh(java.util.List<BlockCommitter.Pending> pending, java.util.List<Ready.CommittedBlock> blocks,
+      int txs) {}
+
   /**
-   * Step 3: execute the blocks the batch committed and store them all in ONE write (a crash
-   * keeps all or none of them: the replica's log and its peers give the lost ones again), then
-   * announce each and tell the replica.
+   * The blocks {@code readies} committed above the store's head, in height order; a block already
+   * stored (e.g. a replay after restart) is only confirmed to the replica (a follow-up).
    */
-  private void commit(java.util.List<Ready> readies) {
+  private Fresh fresh(java.util.List<Ready> readies) {
     long head = store.head().orElseThrow().height();
     java.util.List<BlockCommitter.Pending> fresh = new java.util.ArrayList<>();
     java.util.List<Ready.CommittedBlock> freshBlocks = new java.util.ArrayList<>();
+    int txs = 0;
     for (Ready ready : readies) {
       for (Ready.CommittedBlock c : ready.commit()) {
         long height = c.height();
@@ -467,16 +505,10 @@ final class EventLoop {
         }
         fresh.add(new BlockCommitter.Pending(c.block(), c.txs()));
         freshBlocks.add(c);
+        txs += c.txs().size();
       }
     }
-    if (fresh.isEmpty()) {
-      return;
-    }
-    java.util.List<BlockCommitter.Committed> done = committer.commitAll(fresh);
-    long now = System.nanoTime();
-    for (int i = 0; i < done.size(); i++) {
-      announce(freshBlocks.get(i), done.get(i), now);
-    }
+    return new Fresh(fresh, freshBlocks, txs);
   }
 
   /** After the write: counts, logs and announces one stored block and feeds Executed back. */

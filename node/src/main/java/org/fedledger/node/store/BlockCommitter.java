@@ -74,6 +74,15 @@ public final class BlockCommitter {
    * after a crash the store holds all of them or none. Returns what each produced, in order.
    */
   public List<Committed> commitAll(List<Pending> blocks) {
+    return commitAll(blocks, Map.of(), false);
+  }
+
+  /**
+   * {@link #commitAll(List)}, writing {@code consensusChanges} to the consensus log in the same
+   * write ({@link LedgerStore#commitBlocks(List, Map, Durability)}), fsynced if {@code sync}.
+   */
+  public List<Committed> commitAll(List<Pending> blocks, Map<ByteString, java.util.Optional<ByteString>> consensusChanges,
+      boolean sync) {
     if (blocks.isEmpty()) {
       return List.of();
     }
@@ -110,7 +119,7 @@ public final class BlockCommitter {
         base = batchState;
       }
     }
-    store.commitBlocks(commits, durability);
+    store.commitBlocks(commits, consensusChanges, sync ? Durability.SYNC : durability);
     return done;
   }
 }
