@@ -29,6 +29,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.HashLinkedListMemTableConfig;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WALRecoveryMode;
@@ -56,12 +57,14 @@ import org.slf4j.LoggerFactory;
  * <p>Column families and keys (heights are 8-byte big-endian):
  * <ul>
  *   <li>{@code blocks}: height → CertifiedBlock
- *   <li>{@code block_hash}: block hash → height
- *   <li>{@code tx_index}: tx id → height (8) ‖ index (4) of its FIRST occurrence
+ *   <li>{@code block_hash}: block hash → height (point lookups only: a hash memtable, see
+ *       {@link #hashIndexOptions})
+ *   <li>{@code tx_index}: tx id → height (8) ‖ index (4) of its FIRST occurrence (likewise)
  *   <li>{@code receipts}: height ‖ index (4) → Receipt; height ‖ 0xffffffff → end-of-block events
  *       as a Receipt with only {@code height} and {@code events} set
  *   <li>{@code state}: contract state key → value
- *   <li>{@code consensus}: opaque keys and values of the consensus driver ({@link ConsensusLog})
+ *   <li>{@code consensus}: opaque keys and values of the consensus driver ({@link ConsensusLog}),
+ *       written alone or in the same WriteBatch as blocks ({@link #commitBlocks(List, Map, Durability)})
  *   <li>{@code meta}: {@code genesis}, {@code head} (height ‖ hash ‖ timestamp), {@code lattice}
  *       (height ‖ hash of the head it belongs to ‖ lattice, written at close), and {@code root/<height>}
  *       the state root after each block (stores written before batched commits also hold an
@@ -82,6 +85,8 @@ public final class LedgerStore implements AutoCloseable {
   private static final byte[] META_ROOT_AT = bytes("root/");
   /** The head record: height ‖ hash ‖ timestamp. */
   private static final int HEAD_BYTES = 8 + Hash.LENGTH + 8;
+  /** Hash buckets of the {@code block_hash} and {@code tx_index} memtables (8 bytes each, from the memtable). */
+  private static final long INDEX_MEMTABLE_BUCKETS = 200_000;
   private static final String[] FAMILIES = {
     "blocks", "block_hash", "tx_index", "receipts", "state", "consensus", "meta"};
 
@@ -98,6 +103,7 @@ public final class LedgerStore implements AutoCloseable {
   private final RocksDB db;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
+  private final ColumnFamilyOptions indexOptions;
   private final BloomFilter bloom;
   private final List<ColumnFamilyHandle> handles;
   private final ColumnFamilyHandle blocks;
@@ -115,13 +121,15 @@ public final class LedgerStore implements AutoCloseable {
   private volatile boolean closed;
 
   private LedgerStore(Path dir, Hash genesisHash, Durability defaultDurability, RocksDB db, DBOptions dbOptions,
-      ColumnFamilyOptions cfOptions, BloomFilter bloom, List<ColumnFamilyHandle> handles) {
+      ColumnFamilyOptions cfOptions, ColumnFamilyOptions indexOptions, BloomFilter bloom,
+      List<ColumnFamilyHandle> handles) {
     this.dir = dir;
     this.genesisHash = genesisHash;
     this.defaultDurability = defaultDurability;
     this.db = db;
     this.dbOptions = dbOptions;
     this.cfOptions = cfOptions;
+    this.indexOptions = indexOptions;
     this.bloom = bloom;
     this.handles = handles;
     this.blocks = handles.get(1);
@@ -149,32 +157,19 @@ public final class LedgerStore implements AutoCloseable {
     } catch (IOException e) {
       throw new StoreException("cannot create data directory " + dir + ": " + e.getMessage(), e);
     }
-    boolean hashIndex = Boolean.getBoolean("fedledger.store.exp.hashIndex");
+    // One writer: the hash memtables of the index families need writes to the memtable in turn.
     DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
         .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery).setManualWalFlush(false)
-        .setMaxBackgroundJobs(2).setAllowConcurrentMemtableWrite(!hashIndex);
+        .setMaxBackgroundJobs(2).setAllowConcurrentMemtableWrite(false);
     BloomFilter bloom = new BloomFilter(10);
     ColumnFamilyOptions cfo = new ColumnFamilyOptions()
         .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom));
+    ColumnFamilyOptions indexOptions = hashIndexOptions(bloom);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo));
-    List<ColumnFamilyOptions> extra = new ArrayList<>();
     for (String f : FAMILIES) {
-      ColumnFamilyOptions o = cfo;
-      long wbs = Long.getLong("fedledger.store.exp.wbs." + f, 0);
-      boolean hash = hashIndex && (f.equals("block_hash") || f.equals("tx_index"));
-      if (wbs > 0 || hash) {
-        o = new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom));
-        if (wbs > 0) {
-          o.setWriteBufferSize(wbs);
-        }
-        if (hash) {
-          o.useFixedLengthPrefixExtractor(8);
-          o.setMemTableConfig(new org.rocksdb.HashLinkedListMemTableConfig());
-        }
-        extra.add(o);
-      }
-      descriptors.add(new ColumnFamilyDescriptor(bytes(f), o));
+      boolean hashKeyed = f.equals("block_hash") || f.equals("tx_index");
+      descriptors.add(new ColumnFamilyDescriptor(bytes(f), hashKeyed ? indexOptions : cfo));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB db;
@@ -182,11 +177,13 @@ public final class LedgerStore implements AutoCloseable {
       db = RocksDB.open(dbo, dir.toString(), descriptors, handles);
     } catch (RocksDBException e) {
       cfo.close();
+      indexOptions.close();
       bloom.close();
       dbo.close();
       throw new StoreException("cannot open ledger store " + dir + ": " + e.getMessage(), e);
     }
-    LedgerStore store = new LedgerStore(dir, genesisHash, defaultDurability, db, dbo, cfo, bloom, handles);
+    LedgerStore store = new LedgerStore(dir, genesisHash, defaultDurability, db, dbo, cfo, indexOptions, bloom,
+        handles);
     try {
       store.pinGenesis();
       store.tip = store.loadTip();
@@ -195,6 +192,21 @@ public final class LedgerStore implements AutoCloseable {
       throw e;
     }
     return store;
+  }
+
+  /**
+   * The options of {@code block_hash} and {@code tx_index}, keyed by SHA-256 hashes and only ever
+   * read by point lookups: a hash-bucketed memtable (bucket by the key's first 8 bytes, a short
+   * sorted list per bucket) instead of the skiplist, whose insert descends ~20 levels of nodes
+   * scattered over the memtable, each a cache miss when keys are random. Lookups of absent keys
+   * (the intake's duplicate check of every new transaction) stop at an empty bucket. A flush sorts
+   * the memtable once; SST files and their bloom filters are as in the other families. Neither
+   * family can be iterated in key order across prefixes (nothing does).
+   */
+  private static ColumnFamilyOptions hashIndexOptions(BloomFilter bloom) {
+    return new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom))
+        .useFixedLengthPrefixExtractor(8)
+        .setMemTableConfig(new HashLinkedListMemTableConfig().setBucketCount(INDEX_MEMTABLE_BUCKETS));
   }
 
   private void pinGenesis() {
@@ -597,6 +609,7 @@ public final class LedgerStore implements AutoCloseable {
       groupWrite.close();
       dbOptions.close();
       cfOptions.close();
+      indexOptions.close();
       bloom.close();
     }
   }

@@ -205,6 +205,49 @@ class BatchedCommitTest {
   }
 
   @Test
+  void hashIndexesFindEveryBlockAndTransactionFromTheMemtableAndAfterReopenFromFiles() throws Exception {
+    Map<Hash, Long> blockHeights = new java.util.HashMap<>();
+    Map<ByteString, TxLocation> firstSeen = new java.util.HashMap<>();
+    try (LedgerStore store = open(dir)) {
+      ChainDriver.commitGenesis(store, Durability.SYNC);
+      ChainDriver driver = new ChainDriver();
+      for (int i = 0; i < 60; i++) {
+        for (LedgerStore.BlockCommit c : driver.commitBatch(store, 1 + i % 3, Durability.GROUP)) {
+          long h = height(c);
+          blockHeights.put(Blocks.hash(c.block().getBlock()), h);
+          for (Receipt r : c.result().receipts()) {
+            firstSeen.putIfAbsent(r.getTxId(), new TxLocation(h, r.getIndex()));
+          }
+        }
+      }
+      checkIndexes(store, blockHeights, firstSeen);
+    }
+    // Reopening replays the write-ahead log and flushes it to table files: read from those now.
+    try (LedgerStore store = open(dir)) {
+      checkIndexes(store, blockHeights, firstSeen);
+    }
+  }
+
+  private static void checkIndexes(LedgerStore store, Map<Hash, Long> blockHeights,
+      Map<ByteString, TxLocation> firstSeen) {
+    assertThat(blockHeights).hasSize(120);
+    blockHeights.forEach((hash, h) -> assertThat(store.heightOf(hash)).as("block %d", h).contains(h));
+    firstSeen.forEach((id, at) -> assertThat(store.txLocation(Hash.of(id))).as("tx at %s", at).contains(at));
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    for (int i = 0; i < 200; i++) {
+      byte[] absent = new byte[Hash.LENGTH];
+      random.nextBytes(absent);
+      assertThat(store.heightOf(Hash.of(absent))).isEmpty();
+      assertThat(store.txLocation(Hash.of(absent))).isEmpty();
+    }
+    // A key sharing its first 8 bytes (its memtable bucket) with an indexed one is still absent.
+    Hash some = blockHeights.keySet().stream().min(java.util.Comparator.comparing(Hash::hex)).orElseThrow();
+    byte[] near = some.toByteArray();
+    near[Hash.LENGTH - 1] ^= 1;
+    assertThat(store.heightOf(Hash.of(near))).isEmpty();
+  }
+
+  @Test
   void aTransactionCommittedAgainKeepsTheLocationOfItsFirstOccurrence() throws Exception {
     try (LedgerStore store = open(dir)) {
       ChainDriver.commitGenesis(store, Durability.SYNC);
