@@ -367,6 +367,12 @@ public final class LedgerStore implements AutoCloseable {
       throw new IllegalArgumentException(c.result().receipts().size() + " receipts for "
           + block.getBlock().getTransactionsCount() + " transactions at height " + height);
     }
+    for (Receipt r : c.result().receipts()) {
+      if (r.getTxId().size() != Hash.LENGTH) { // the tx_index memtable buckets keys by their first 8 bytes
+        throw new IllegalArgumentException("a receipt at height " + height + " has a " + r.getTxId().size()
+            + "-byte transaction id, not " + Hash.LENGTH);
+      }
+    }
     return new ChainHead(height, Hash.sha256(block.getBlock().getHeader()), header.getTimestampMillis());
   }
 

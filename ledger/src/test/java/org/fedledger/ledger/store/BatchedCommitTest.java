@@ -140,6 +140,15 @@ class BatchedCommitTest {
           List.of(), three.get(1).result().writes(), three.get(1).result().lattice(), three.get(1).result().stateRoot()));
       assertThatThrownBy(() -> store.commitBlocks(List.of(three.get(0), badReceipts), Durability.SYNC))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("receipts for");
+      BlockResult r1 = three.get(1).result();
+      List<Receipt> shortIds = new ArrayList<>();
+      for (Receipt r : r1.receipts()) {
+        shortIds.add(r.toBuilder().setTxId(r.getTxId().substring(0, 4)).build());
+      }
+      LedgerStore.BlockCommit shortId = new LedgerStore.BlockCommit(three.get(1).block(),
+          new BlockResult(shortIds, r1.endEvents(), r1.writes(), r1.lattice(), r1.stateRoot()));
+      assertThatThrownBy(() -> store.commitBlocks(List.of(three.get(0), shortId), Durability.SYNC))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("4-byte transaction id");
       List<LedgerStore.BlockCommit> twice = List.of(three.get(0), three.get(0));
       assertThatThrownBy(() -> store.commitBlocks(twice, Durability.SYNC)).isInstanceOf(IllegalStateException.class);
       store.commitBlocks(List.of(), Durability.SYNC);
