@@ -84,6 +84,7 @@ public final class BlockCommitter {
   public List<Committed> commitAll(List<Pending> blocks, Map<ByteString, java.util.Optional<ByteString>> consensusChanges,
       boolean sync) {
     if (blocks.isEmpty()) {
+      store.commitBlocks(List.of(), consensusChanges, sync ? Durability.SYNC : durability); // the changes alone
       return List.of();
     }
     List<Committed> done = new ArrayList<>(blocks.size());
