@@ -1,6 +1,7 @@
 package org.fedledger.ledger.exec;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -29,6 +30,13 @@ public final class LtHash {
   private static final VarHandle LE_SHORT =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
+  /**
+   * Per thread, the digest whose state is cloned per counter; only ever fed byte arrays, so it
+   * never holds the up-to-4-KiB scratch array a ByteBuffer update leaves in a digest, which every
+   * clone would copy.
+   */
+  private static final ThreadLocal<MessageDigest> PREFIX = ThreadLocal.withInitial(Hash::newDigest);
+
   private final short[] lanes;
 
   /** The hash of the empty state. */
@@ -54,12 +62,15 @@ public final class LtHash {
 
   /** Serialized form: 2048 bytes, little-endian lanes. */
   public ByteString toBytes() {
+    return UnsafeByteOperations.unsafeWrap(serialize()); // a fresh array, never written again
+  }
+
+  private byte[] serialize() {
     byte[] out = new byte[BYTES];
     for (int i = 0; i < LANES; i++) {
-      out[2 * i] = (byte) lanes[i];
-      out[2 * i + 1] = (byte) (lanes[i] >>> 8);
+      LE_SHORT.set(out, 2 * i, lanes[i]);
     }
-    return ByteString.copyFrom(out);
+    return out;
   }
 
   /** Adds the entry (key, value). */
@@ -88,7 +99,7 @@ public final class LtHash {
 
   /** The state root: SHA-256 of the serialized lanes. */
   public Hash root() {
-    return Hash.sha256(toBytes());
+    return Hash.sha256(serialize());
   }
 
   /** An independent copy. */
@@ -115,7 +126,8 @@ public final class LtHash {
    * cloned per counter: one compression per counter (plus one) instead of two, same bytes.
    */
   static short[] expand(byte[] keyDigest, byte[] valueDigest) {
-    MessageDigest prefix = Hash.newDigestCached();
+    MessageDigest prefix = PREFIX.get();
+    prefix.reset();
     short[] out = new short[LANES];
     try {
       prefix.update(keyDigest, 0, 32);
@@ -138,7 +150,7 @@ public final class LtHash {
     } catch (CloneNotSupportedException | DigestException e) {
       // a provider whose SHA-256 state cannot be cloned: expanded below by the definition
     } finally {
-      prefix.reset(); // the thread's cached digest: its next user expects it fresh
+      prefix.reset();
     }
     return expandDirect(keyDigest, valueDigest);
   }
