@@ -299,7 +299,7 @@ public final class LedgerStore implements AutoCloseable {
         stateView.invalidate(); // the state may or may not hold the batch: the cache forgets it all
         throw e;
       }
-      stateView.committed(commits.stream().map(c -> c.result().writes()).toList()); // its cache, after the write
+      stateView.committed(commits); // its cache, after the write
       tip = new Tip(previous, last.lattice().copy(), last.stateRoot());
     }
   }

@@ -13,7 +13,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.fedledger.ledger.exec.BlockResult;
+import org.fedledger.ledger.exec.LtHash;
 import org.fedledger.ledger.exec.WriteBuffer;
+import org.fedledger.proto.CertifiedBlock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.Options;
@@ -27,6 +30,11 @@ import org.rocksdb.WriteOptions;
  * cache, a full cache, an invalidation, and readers on other threads racing the commits.
  */
 class RocksStateViewCacheTest {
+  /** Prefixes scanned: the whole state, the registry, the nonce windows, one absent namespace. */
+  private static final List<ByteString> PREFIXES = List.of(ByteString.EMPTY,
+      ByteString.copyFromUtf8("registry/participant/"), ByteString.copyFromUtf8("nonce/"),
+      ByteString.copyFromUtf8("fl/open/"));
+
   @TempDir Path dir;
 
   @Test
@@ -37,8 +45,10 @@ class RocksStateViewCacheTest {
       TreeSet<ByteString> seen = new TreeSet<>(WriteBuffer.KEY_ORDER);
       seen.add(ByteString.copyFromUtf8("registry/participant/never-written"));
       for (int round = 0; round < 24; round++) {
-        // Read every key ever seen (present or deleted since) so that the cache holds it before the commit.
+        // Read every key ever seen (present or deleted since) and scan the prefixes, so that the
+        // cache holds them before the commit.
         seen.forEach(k -> store.state().get(k));
+        PREFIXES.forEach(p -> store.state().scan(p));
         if (round % 3 == 2) {
           driver.commitBatch(store, 1 + round % 4, Durability.GROUP);
         } else {
@@ -50,9 +60,14 @@ class RocksStateViewCacheTest {
             assertThat(store.state().get(k)).as("key %s after round %d", k.toStringUtf8(), round)
                 .isEqualTo(truth.get(k));
           }
+          for (ByteString p : PREFIXES) {
+            assertThat(store.state().scan(p)).as("scan %s after round %d", p.toStringUtf8(), round)
+                .isEqualTo(truth.scan(p));
+          }
         }
       }
       assertThat(((RocksStateView) store.state()).cachedKeys()).isPositive();
+      assertThat(((RocksStateView) store.state()).cachedScans()).isPositive();
     }
   }
 
@@ -61,7 +76,7 @@ class RocksStateViewCacheTest {
     RocksDB.loadLibrary();
     try (Options o = new Options().setCreateIfMissing(true); RocksDB db = RocksDB.open(o, dir.toString());
         WriteOptions wo = new WriteOptions()) {
-      RocksStateView view = new RocksStateView(db, db.getDefaultColumnFamily(), () -> {});
+      RocksStateView view = view(db);
       ByteString a = key("a");
       ByteString big = key("big");
       assertThat(view.get(a)).isEmpty(); // the absence is cached
@@ -97,6 +112,83 @@ class RocksStateViewCacheTest {
     }
   }
 
+  @Test
+  void scansAreDroppedByWritesUnderTheirPrefixOnly() throws Exception {
+    RocksDB.loadLibrary();
+    try (Options o = new Options().setCreateIfMissing(true); RocksDB db = RocksDB.open(o, dir.toString());
+        WriteOptions wo = new WriteOptions()) {
+      RocksStateView view = view(db);
+      ByteString open = key("open/");
+      assertThat(view.scan(open)).isEmpty();
+      assertThat(view.cachedScans()).isEqualTo(1);
+
+      commit(db, wo, view, List.of(Map.of(key("other"), value(1)))); // not under the prefix: kept
+      assertThat(view.cachedScans()).isEqualTo(1);
+      assertThat(view.scan(open)).isEmpty();
+
+      commit(db, wo, view, List.of(Map.of(key("open/t2"), value(2), key("open/t1"), value(1))));
+      assertThat(view.cachedScans()).isZero();
+      assertThat(view.scan(open)).containsExactly(Map.entry(key("open/t1"), value(1)), Map.entry(key("open/t2"), value(2)));
+      assertThat(view.scan(ByteString.EMPTY)).hasSize(3);
+
+      Map<ByteString, ByteString> delete = new TreeMap<>(WriteBuffer.KEY_ORDER);
+      delete.put(key("open/t1"), null);
+      commit(db, wo, view, List.of(delete));
+      assertThat(view.scan(open)).containsExactly(Map.entry(key("open/t2"), value(2)));
+      assertThat(view.scan(ByteString.EMPTY)).hasSize(2);
+
+      // Too many entries to keep: read from RocksDB each time, still right.
+      Map<ByteString, ByteString> many = new TreeMap<>(WriteBuffer.KEY_ORDER);
+      for (int i = 0; i <= RocksStateView.MAX_SCAN_ENTRIES; i++) {
+        many.put(key(String.format("many/%03d", i)), value(i));
+      }
+      commit(db, wo, view, List.of(many));
+      view.invalidate();
+      assertThat(view.scan(key("many/"))).hasSize(RocksStateView.MAX_SCAN_ENTRIES + 1);
+      assertThat(view.cachedScans()).isZero();
+
+      // A change the view was not told of, then invalidate(): the next scan is RocksDB's.
+      assertThat(view.scan(open)).hasSize(1);
+      db.delete(key("open/t2").toByteArray());
+      view.invalidate();
+      assertThat(view.scan(open)).isEmpty();
+    }
+  }
+
+  /** A scan that read RocksDB just before a commit under its prefix landed must not be cached. */
+  @Test
+  void aScanOverlappingACommitIsNotCached() throws Exception {
+    RocksDB.loadLibrary();
+    try (Options o = new Options().setCreateIfMissing(true); RocksDB db = RocksDB.open(o, dir.toString());
+        WriteOptions wo = new WriteOptions()) {
+      AtomicReference<Runnable> between = new AtomicReference<>();
+      RocksStateView[] view = new RocksStateView[1];
+      view[0] = new RocksStateView(() -> {}, k -> {
+        try {
+          return db.get(k);
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      }, p -> {
+        List<Map.Entry<ByteString, ByteString>> read = Scans.scan(db, db.getDefaultColumnFamily(), p, null);
+        Runnable r = between.getAndSet(null);
+        if (r != null) {
+          r.run();
+        }
+        return read;
+      });
+      between.set(() -> {
+        try {
+          commit(db, wo, view[0], List.of(Map.of(key("open/t1"), value(1))));
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      });
+      assertThat(view[0].scan(key("open/"))).isEmpty(); // read before the commit: rightly empty
+      assertThat(view[0].scan(key("open/"))).containsExactly(Map.entry(key("open/t1"), value(1)));
+    }
+  }
+
   /**
    * A read that missed and read RocksDB just before a commit (or an invalidation) landed must
    * not fill the cache with what it read: the interleaving, forced here, of a reader thread
@@ -112,7 +204,7 @@ class RocksStateViewCacheTest {
       for (boolean byInvalidation : new boolean[] {false, true}) {
         AtomicReference<Runnable> between = new AtomicReference<>();
         RocksStateView[] view = new RocksStateView[1];
-        view[0] = new RocksStateView(db, db.getDefaultColumnFamily(), () -> {}, k -> {
+        view[0] = new RocksStateView(() -> {}, k -> {
           try {
             byte[] v = db.get(k);
             Runnable r = between.getAndSet(null);
@@ -123,7 +215,7 @@ class RocksStateViewCacheTest {
           } catch (Exception e) {
             throw new AssertionError(e);
           }
-        });
+        }, p -> Scans.scan(db, db.getDefaultColumnFamily(), p, null));
         long before = db.get(a.toByteArray())[7];
         ByteString next = value(before + 1);
         between.set(() -> {
@@ -155,7 +247,7 @@ class RocksStateViewCacheTest {
     int commits = 3_000;
     try (Options o = new Options().setCreateIfMissing(true); RocksDB db = RocksDB.open(o, dir.toString());
         WriteOptions wo = new WriteOptions()) {
-      RocksStateView view = new RocksStateView(db, db.getDefaultColumnFamily(), () -> {});
+      RocksStateView view = view(db);
       AtomicLong published = new AtomicLong(-1);
       AtomicReference<String> failure = new AtomicReference<>();
       List<Thread> readers = new ArrayList<>();
@@ -213,7 +305,18 @@ class RocksStateViewCacheTest {
       }
       db.write(wo, batch);
     }
-    view.committed(blocks);
+    List<LedgerStore.BlockCommit> commits = new ArrayList<>();
+    for (Map<ByteString, ByteString> writes : blocks) {
+      TreeMap<ByteString, ByteString> sorted = new TreeMap<>(WriteBuffer.KEY_ORDER);
+      sorted.putAll(writes);
+      commits.add(new LedgerStore.BlockCommit(CertifiedBlock.getDefaultInstance(),
+          new BlockResult(List.of(), List.of(), sorted, new LtHash(), new LtHash().root())));
+    }
+    view.committed(commits);
+  }
+
+  private static RocksStateView view(RocksDB db) {
+    return new RocksStateView(db, db.getDefaultColumnFamily(), () -> {});
   }
 
   private static ByteString key(String s) {
