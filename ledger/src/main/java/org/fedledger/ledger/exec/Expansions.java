@@ -10,11 +10,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * value removes the old entry and adds the new one; the old entry was usually added by a recent
  * block, so its expansion (64 SHA-256 blocks, the bulk of a state root's cost) is looked up
  * instead of computed again. An entry is recognised by its key and the SHA-256 of its value,
- * which the expansion needs anyway, so a hit gives exactly the lanes a miss would compute.
+ * which the expansion needs anyway, or, for values of at most {@link #SMALL_VALUE_BYTES}, by the
+ * value itself (no digest to compute), so a hit gives exactly the lanes a miss would compute. A
+ * key seen before also lends its digest to its next value's expansion.
  * Per executor (one validator's), bounded by {@code max} keys (2 KiB each), cleared when full.
  */
 final class Expansions {
-  private record Entry(byte[] valueDigest, short[] lanes) {}
+  /** Values up to this size are kept and compared as they are. */
+  static final int SMALL_VALUE_BYTES = 256;
+
+  /** A key's digest and its value's expansion; {@code value} is null unless small. */
+  private record Entry(byte[] keyDigest, ByteString value, byte[] valueDigest, short[] lanes) {}
 
   private final Map<ByteString, Entry> byKey = new ConcurrentHashMap<>();
   private final int max;
@@ -25,23 +31,34 @@ final class Expansions {
 
   /** Removes (key, value) from {@code lattice}. */
   void remove(LtHash lattice, ByteString key, ByteString value) {
-    byte[] valueDigest = LtHash.digest(value);
     Entry e = byKey.get(key);
+    if (e != null && e.value() != null) {
+      if (e.value().equals(value)) {
+        lattice.remove(e.lanes());
+        return;
+      }
+      lattice.remove(LtHash.expand(e.keyDigest(), LtHash.digest(value)));
+      return;
+    }
+    byte[] valueDigest = LtHash.digest(value);
     if (e != null && MessageDigest.isEqual(e.valueDigest(), valueDigest)) {
       lattice.remove(e.lanes());
       return;
     }
-    lattice.remove(LtHash.expand(LtHash.digest(key), valueDigest));
+    lattice.remove(LtHash.expand(e != null ? e.keyDigest() : LtHash.digest(key), valueDigest));
   }
 
   /** Adds (key, value) to {@code lattice} and remembers its expansion. */
   void add(LtHash lattice, ByteString key, ByteString value) {
+    Entry e = byKey.get(key);
+    byte[] keyDigest = e != null ? e.keyDigest() : LtHash.digest(key);
     byte[] valueDigest = LtHash.digest(value);
-    short[] lanes = LtHash.expand(LtHash.digest(key), valueDigest);
+    short[] lanes = LtHash.expand(keyDigest, valueDigest);
     lattice.add(lanes);
     if (byKey.size() >= max) {
       byKey.clear();
     }
-    byKey.put(ByteString.copyFrom(key.toByteArray()), new Entry(valueDigest, lanes)); // never pins a larger buffer
+    ByteString small = value.size() <= SMALL_VALUE_BYTES ? ByteString.copyFrom(value.toByteArray()) : null;
+    byKey.put(ByteString.copyFrom(key.toByteArray()), new Entry(keyDigest, small, valueDigest, lanes)); // copies: never pins a larger buffer
   }
 }

@@ -15,7 +15,10 @@ public interface StateView {
   /** The value stored under {@code key}, if any. */
   Optional<ByteString> get(ByteString key);
 
-  /** Every entry whose key starts with {@code prefix}, in unsigned lexicographic key order. */
+  /**
+   * Every entry whose key starts with {@code prefix}, in unsigned lexicographic key order. The
+   * list may be unmodifiable (a cached one is): callers read it only.
+   */
   List<Map.Entry<ByteString, ByteString>> scan(ByteString prefix);
 
   /** Convenience: {@code get} with a UTF-8 key. */

@@ -115,7 +115,7 @@ public final class LedgerStore implements AutoCloseable {
   private final WriteOptions syncWrite;
   private final WriteOptions groupWrite;
   private final ConsensusLog consensusLog;
-  private final StateView stateView;
+  private final RocksStateView stateView;
   private final Object commitLock = new Object();
   private volatile Tip tip;
   private volatile boolean closed;
@@ -336,10 +336,16 @@ public final class LedgerStore implements AutoCloseable {
         previous = h;
       }
       BlockResult last = commits.get(commits.size() - 1).result();
-      write(durability, batch -> {
-        consensusLog.fill(batch, consensusChanges);
-        fillBatch(batch, commits, heads);
-      });
+      try {
+        write(durability, batch -> {
+          consensusLog.fill(batch, consensusChanges);
+          fillBatch(batch, commits, heads);
+        });
+      } catch (RuntimeException e) {
+        stateView.invalidate(); // the state may or may not hold the batch: the cache forgets it all
+        throw e;
+      }
+      stateView.committed(commits); // its cache, after the write
       tip = new Tip(previous, last.lattice().copy(), last.stateRoot());
     }
   }
