@@ -145,7 +145,7 @@ class LazyVoteSyncScenarioTest {
    */
   @Test
   void lazyVoteSyncLosesNewViewWitnessesAndLiveness() {
-    assertThatThrownBy(() -> SimRun.run(307721, false, true, true, true)).hasMessageContaining("LIVENESS");
+    assertThatThrownBy(() -> SimRun.run(312710, false, true, true, true)).hasMessageContaining("LIVENESS");
     assertThat(SimRun.run(307721, false, true, true, false).height()).isPositive();
   }
 
