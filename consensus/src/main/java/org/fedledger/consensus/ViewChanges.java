@@ -86,7 +86,7 @@ final class ViewChanges {
   private final TreeMap<Hash, Held> fetched = new TreeMap<>();
   /** Blocks asked for and not yet received, by hash. */
   private final TreeMap<Hash, Want> wanted = new TreeMap<>();
-  /** Hashes whose block was served and refused (its transactions are invalid): never asked again. */
+  /** Hashes whose block was served with a bad header (the hash covers it): never asked again. */
   private final TreeSet<Hash> refused = new TreeSet<>();
   /** Per peer: the tick each block was last served to it (a peer asking again at once is not answered). */
   private final TreeMap<Hash, Long>[] served;
@@ -556,13 +556,18 @@ final class ViewChanges {
       return;
     }
     BlockHeader bh = ProposalCheck.header(b);
-    if (bh == null || bh.getHeight() != m.getSequence() || !bh.getChainId().equals(r.chain.chainId())
-        || b.getSerializedSize() > r.chain.blockBytesMax()
-        || r.proposals.checkContent(b, bh, this::knownTx, new ArrayList<>()) != null) {
-      // The hash is right, so this IS the block named: no correct replica pre-prepared it (A2 cannot pick it).
-      r.drop(Drop.INVALID_BLOCK, from, "view-change block " + m.getSequence() + " " + h + " is invalid");
+    if (bh == null || bh.getHeight() != m.getSequence() || !bh.getChainId().equals(r.chain.chainId())) {
+      // The hash covers the header: the block named is bad, and no correct replica pre-prepared it (A2 cannot pick it).
+      r.drop(Drop.INVALID_BLOCK, from, "view-change block " + m.getSequence() + " " + h + " has a bad header");
       wanted.remove(h);
       refused.add(h);
+      return;
+    }
+    if (b.getSerializedSize() > r.chain.blockBytesMax()
+        || r.proposals.checkContent(b, bh, this::knownTx, new ArrayList<>()) != null) {
+      // The hash covers only the header (transactions through its tx root, not their signatures): the sender
+      // may have altered the body. Not this block's fault: the next peer in turn is asked at the next period.
+      r.drop(Drop.INVALID_BLOCK, from, "view-change block " + m.getSequence() + " " + h + " with a wrong body");
       return;
     }
     wanted.remove(h);

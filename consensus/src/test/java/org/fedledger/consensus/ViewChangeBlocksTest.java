@@ -137,6 +137,16 @@ class ViewChangeBlocksTest {
     ConsensusMessage served = (ConsensusMessage) answer[2];
     assertThat(served.hasViewChangeBlock()).isTrue();
     assertThat(Blocks.hash(served.getViewChangeBlock().getBlock())).isEqualTo(wanted);
+
+    // Soak seeds 100256 and 101488: a peer sent the right header (so the right hash) with another body; the
+    // block was then refused for good and the NEW-VIEW never installed. The body is dropped, the block still wanted.
+    Block alteredBody = served.getViewChangeBlock().getBlock().toBuilder()
+        .addTransactions(Envelope.newBuilder().setBody(ByteString.copyFromUtf8("junk"))).build();
+    assertThat(Blocks.hash(alteredBody)).isEqualTo(wanted);
+    net.step(3, new Input.Receive(2, ConsensusMessage.newBuilder().setViewChangeBlock(ViewChangeBlock.newBuilder()
+        .setSequence(1).setBlock(alteredBody)).build()));
+    assertThat(net.r[3].dropCounts()).containsKey(Drop.INVALID_BLOCK);
+    assertThat(net.r[3].isViewChanging()).isTrue();
     net.step(3, new Input.Receive(1, served));
     assertThat(net.r[3].isViewChanging()).isFalse();
     assertThat(net.r[3].view()).isEqualTo(1);

@@ -242,12 +242,16 @@ final class Byzantine {
           return List.of(msg);
         }
         c.viewChangeLies++;
-        if (c.random.nextBoolean()) {
-          return List.of(); // never answers
-        }
         ViewChangeBlock vb = msg.getViewChangeBlock();
-        Block wrong = vb.getBlock().toBuilder().addTransactions(Envelope.newBuilder()
-            .setBody(Cluster.bytes(c.random, 40))).build(); // another block: its hash is not the one asked for
+        Block wrong;
+        switch (c.random.nextInt(3)) {
+          case 0 -> {
+            return List.of(); // never answers
+          }
+          case 1 -> wrong = vb.getBlock().toBuilder().addTransactions(Envelope.newBuilder()
+              .setBody(Cluster.bytes(c.random, 40))).build(); // the same header (so the same hash), another body
+          default -> wrong = vb.getBlock().toBuilder().setHeader(Cluster.bytes(c.random, 60)).build(); // another hash
+        }
         return List.of(ConsensusMessage.newBuilder().setViewChangeBlock(vb.toBuilder().setBlock(wrong)).build());
       }
       default -> {
