@@ -141,12 +141,14 @@ class LazyVoteSyncScenarioTest {
    * of view 0. Every VIEW-CHANGE arrives, yet rule A2 finds one witness of the view-1 block (f+1 =
    * 2 needed), so does the view-0 block, and rule B sees two of four without a
    * prepared entry: NEW-VIEW is never decided, the cluster changes views forever (liveness).
-   * With every record fsynced before its message (the default), the same seed passes.
+   * With every record fsynced before its message (the default), the same seed passes. Since blocks
+   * moved apart from VIEW-CHANGE, 307721 no longer replays it; the other soak seed that failed so,
+   * 312710, still does (liveness lost with lazy vote sync, kept without).
    */
   @Test
   void lazyVoteSyncLosesNewViewWitnessesAndLiveness() {
     assertThatThrownBy(() -> SimRun.run(312710, false, true, true, true)).hasMessageContaining("LIVENESS");
-    assertThat(SimRun.run(307721, false, true, true, false).height()).isPositive();
+    assertThat(SimRun.run(312710, false, true, true, false).height()).isPositive();
   }
 
   /**
