@@ -35,5 +35,9 @@ public enum Drop {
   /** A forwarded transaction that fails stateless validation. */
   INVALID_TX,
   /** A checkpoint for a sequence not above the stable checkpoint, or another stale fact. */
-  STALE
+  STALE,
+  /** A view-change block asked for that this replica does not hold (or asked again too soon). */
+  BLOCK_NOT_HELD,
+  /** A view-change block this replica did not ask for (or no longer needs). */
+  UNWANTED_BLOCK
 }

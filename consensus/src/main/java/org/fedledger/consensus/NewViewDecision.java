@@ -27,6 +27,15 @@ import org.fedledger.proto.ViewChangeBody;
  * whose chosen block does not extend the one below: a replica sends COMMIT only for a block
  * whose ancestors it prepared, so nothing at or above that point can have committed. The new
  * leader proposes fresh blocks from there.
+ *
+ * <p>VIEW-CHANGEs name blocks by hash only; the blocks come apart ({@link BlockSource}), and the
+ * link test reads each chosen block's header. So the decision is a function of the VIEW-CHANGEs
+ * and of the blocks their hashes name (the same for every replica: a hash authenticates its
+ * block): rules A1/A2/B pick hashes, then the link test needs every picked block above
+ * {@code committedThrough} (the deciding replica's stable checkpoint). A pick at or below it is
+ * the block committed there (2f+1 signed that state, so f+1 correct replicas committed it, and
+ * A1/A2 can pick nothing else), and the committed chain links: its block is not needed. Without
+ * a needed block the result names the {@link Result#missing} ones, to be fetched.
  */
 final class NewViewDecision {
   private NewViewDecision() {}
@@ -34,13 +43,28 @@ final class NewViewDecision {
   /** One VIEW-CHANGE, parsed. */
   record Vote(int replica, ViewChangeBody body) {}
 
-  /** A block chosen for re-proposal. */
+  /** A block chosen for re-proposal; {@code block} is null at or below {@code committedThrough}. */
   record Chosen(long sequence, Hash hash, Block block) {}
 
-  /** The decision: complete or not; the checkpoint; the re-proposed blocks in sequence order. */
-  record Result(boolean complete, CheckpointCertificate checkpoint, List<Chosen> chosen) {}
+  /** A block (sequence, hash) the decision needs and the deciding replica does not hold. */
+  record Missing(long sequence, Hash hash) {}
 
-  static Result decide(List<Vote> votes, int f, int logBlocks) {
+  /** Where the deciding replica looks up a block it holds (checked against its hash), or null. */
+  interface BlockSource {
+    Block get(long sequence, Hash hash);
+  }
+
+  /**
+   * The decision: complete or not; the checkpoint; the re-proposed blocks in sequence order;
+   * when incomplete for lack of blocks (not of VIEW-CHANGEs), the blocks to fetch.
+   */
+  record Result(boolean complete, CheckpointCertificate checkpoint, List<Chosen> chosen, List<Missing> missing) {
+    boolean needsBlocks() {
+      return !missing.isEmpty();
+    }
+  }
+
+  static Result decide(List<Vote> votes, int f, int logBlocks, BlockSource blocks, long committedThrough) {
     int quorum = 2 * f + 1;
     CheckpointCertificate checkpoint = null;
     for (Vote v : votes) {
@@ -50,27 +74,49 @@ final class NewViewDecision {
       }
     }
     if (votes.size() < quorum || checkpoint == null) {
-      return new Result(false, checkpoint, List.of());
+      return new Result(false, checkpoint, List.of(), List.of());
     }
     long h = checkpoint.getSequence();
-    ByteString previous = checkpoint.getBlockHash();
-    List<Chosen> chosen = new ArrayList<>();
+    List<PreparedEntry> picks = new ArrayList<>();
     for (long s = h + 1; s <= h + logBlocks; s++) {
       PreparedEntry pick = choose(votes, s, f);
       if (pick == null) {
         if (countWithoutPrepared(votes, s) >= quorum) {
           break; // rule B: nothing at s committed anywhere
         }
-        return new Result(false, checkpoint, List.of());
+        return new Result(false, checkpoint, List.of(), List.of());
       }
-      BlockHeader header = ProposalCheck.header(pick.getBlock());
+      picks.add(pick);
+    }
+    ByteString previous = checkpoint.getBlockHash();
+    List<Chosen> chosen = new ArrayList<>();
+    List<Missing> missing = new ArrayList<>();
+    for (PreparedEntry pick : picks) {
+      long s = pick.getSequence();
+      Hash hash = Hash.of(pick.getBlockHash());
+      if (s <= committedThrough) {
+        chosen.add(new Chosen(s, hash, null)); // the committed block: it links (see the class doc)
+        previous = pick.getBlockHash();
+        continue;
+      }
+      Block block = blocks.get(s, hash);
+      if (block == null || !missing.isEmpty()) {
+        if (block == null) {
+          missing.add(new Missing(s, hash));
+        }
+        continue; // the link test waits for the missing block; the later picks are fetched meanwhile
+      }
+      BlockHeader header = ProposalCheck.header(block);
       if (header == null || (!previous.isEmpty() && !header.getPreviousHash().equals(previous))) {
         break; // does not extend the chosen chain: it cannot have committed
       }
-      chosen.add(new Chosen(s, Hash.of(pick.getBlockHash()), pick.getBlock()));
+      chosen.add(new Chosen(s, hash, block));
       previous = pick.getBlockHash();
     }
-    return new Result(true, checkpoint, chosen);
+    if (!missing.isEmpty()) {
+      return new Result(false, checkpoint, List.of(), List.copyOf(missing));
+    }
+    return new Result(true, checkpoint, chosen, List.of());
   }
 
   private static PreparedEntry choose(List<Vote> votes, long s, int f) {

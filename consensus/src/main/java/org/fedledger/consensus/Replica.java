@@ -377,6 +377,8 @@ public final class Replica {
         case BLOCK_RESPONSE -> transfer.onResponse(from, msg.getBlockResponse());
         case FORWARD_REQUEST -> onForward(from, msg.getForwardRequest());
         case STATUS -> onStatus(from, msg.getStatus());
+        case VIEW_CHANGE_BLOCK_REQUEST -> viewChanges.onBlockRequest(from, msg.getViewChangeBlockRequest());
+        case VIEW_CHANGE_BLOCK -> viewChanges.onBlock(from, msg.getViewChangeBlock());
         case PAYLOAD_NOT_SET -> drop(Drop.MALFORMED, from, "no payload");
       }
     } catch (IllegalArgumentException malformed) {
@@ -718,6 +720,16 @@ public final class Replica {
   /** NEW-VIEWs this replica installed. */
   public long newViewsInstalled() {
     return viewChanges.newViewsInstalled();
+  }
+
+  /** Blocks this replica fetched from peers for a view change (named by a VIEW-CHANGE or NEW-VIEW). */
+  public long viewChangeBlocksFetched() {
+    return viewChanges.blocksFetched();
+  }
+
+  /** Blocks this replica served to peers for their view changes. */
+  public long viewChangeBlocksServed() {
+    return viewChanges.blocksServed();
   }
 
   /** Blocks this replica committed through state transfer. */

@@ -5,11 +5,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.fedledger.ledger.chain.Blocks;
 import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.exec.ParsedTx;
+import org.fedledger.proto.Block;
 import org.fedledger.proto.BlockHeader;
 import org.fedledger.proto.CheckpointCertificate;
 import org.fedledger.proto.ConsensusMessage;
@@ -18,6 +20,8 @@ import org.fedledger.proto.NewViewBody;
 import org.fedledger.proto.PrePreparedEntry;
 import org.fedledger.proto.PreparedEntry;
 import org.fedledger.proto.ViewChange;
+import org.fedledger.proto.ViewChangeBlock;
+import org.fedledger.proto.ViewChangeBlockRequest;
 import org.fedledger.proto.ViewChangeBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +35,16 @@ import org.slf4j.LoggerFactory;
  * <p>A replica escalates to the next view only after its timer expires AND it has seen 2f+1
  * VIEW-CHANGEs for the view it is changing to, so a lone replica whose timer fired does not race
  * ahead through views nobody else will join.
+ *
+ * <p>Blocks travel apart from VIEW-CHANGE and NEW-VIEW, which name them by hash (so no consensus
+ * message grows with the log length or carries more than one block): a replica keeps every block
+ * its own VIEW-CHANGE names ({@link #ownBlocks}) and serves any block it holds on a
+ * {@link ViewChangeBlockRequest}. The new leader counts a VIEW-CHANGE only once it holds every
+ * block that VIEW-CHANGE reports prepared above its own low watermark (asked of the sender, which
+ * holds them if correct), so the blocks its decision picks are all in hand; a replica accepts a
+ * NEW-VIEW once it holds the picked blocks (asked of the leader, then of the VIEW-CHANGEs' senders
+ * that name them). A block is accepted only when it is the one asked for: its hash, height and
+ * transactions are checked. A block nobody serves costs liveness only: the view-change timer moves on.
  */
 final class ViewChanges {
   private static final Logger LOG = LoggerFactory.getLogger(ViewChanges.class);
@@ -49,11 +63,62 @@ final class ViewChanges {
 
   private record Received(long view, ViewChangeBody body, ViewChange message) {}
 
+  /** A block held for the view change, at its sequence. */
+  private record Held(long sequence, Block block) {}
+
+  /** A block this replica asks for: whom to ask (in turn), and when it last asked. */
+  private static final class Want {
+    final long sequence;
+    final List<Integer> peers = new ArrayList<>();
+    int next;
+
+    Want(long sequence) {
+      this.sequence = sequence;
+    }
+  }
+
+  /** A verified NEW-VIEW waiting for the blocks its decision picks. */
+  private record PendingNewView(long view, NewView message, List<NewViewDecision.Vote> votes) {}
+
+  /** The blocks named by this replica's own VIEW-CHANGE, served until the next view is installed. */
+  private final TreeMap<Hash, Held> ownBlocks = new TreeMap<>();
+  /** Blocks fetched for the view change in progress (checked), by hash. */
+  private final TreeMap<Hash, Held> fetched = new TreeMap<>();
+  /** Blocks asked for and not yet received, by hash. */
+  private final TreeMap<Hash, Want> wanted = new TreeMap<>();
+  /** Hashes whose block was served with a bad header (the hash covers it): never asked again. */
+  private final TreeSet<Hash> refused = new TreeSet<>();
+  /** Per peer: the tick each block was last served to it (a peer asking again at once is not answered). */
+  private final TreeMap<Hash, Long>[] served;
+  private PendingNewView pending;
+  private long blocksFetched;
+  private long blocksServed;
+
+  @SuppressWarnings("unchecked")
   ViewChanges(Replica r) {
     this.r = r;
     this.latest = new Received[r.n];
     this.lastHintTick = new long[r.n];
     Arrays.fill(lastHintTick, Long.MIN_VALUE / 2);
+    this.served = new TreeMap[r.n];
+    for (int i = 0; i < r.n; i++) {
+      served[i] = new TreeMap<>();
+    }
+  }
+
+  /** View-change blocks received from peers (asked for and checked). */
+  long blocksFetched() {
+    return blocksFetched;
+  }
+
+  /** View-change blocks served to peers. */
+  long blocksServed() {
+    return blocksServed;
+  }
+
+  /** Most blocks asked for at once: every VIEW-CHANGE of a view names at most L prepared blocks. */
+  private int wantedMax() {
+    return r.n * r.config.logBlocks();
   }
 
   long viewChangesStarted() {
@@ -97,7 +162,11 @@ final class ViewChanges {
     if (own != null && own.view() == r.view) {
       r.broadcast(ConsensusMessage.newBuilder().setViewChange(own.message()).build());
     }
+    for (Map.Entry<Hash, Want> e : wanted.entrySet()) {
+      ask(e.getKey(), e.getValue()); // the next peer in turn: the last one may be faulty or slow
+    }
     maybeNewView();
+    retryPending();
   }
 
   /** Sends our NEW-VIEW to a replica that is still in an older view (at most once per retransmit period). */
@@ -127,6 +196,13 @@ final class ViewChanges {
     for (Slot s : r.slots.values()) {
       s.pending = null;
     }
+    wanted.clear(); // asked for the previous view's VIEW-CHANGEs or NEW-VIEW; asked again when still needed
+    if (pending != null && pending.view() < v) {
+      pending = null;
+    }
+    if (fetched.size() > wantedMax()) {
+      fetched.clear();
+    }
     Received own = buildOwn(v);
     latest[r.self] = own;
     r.broadcast(ConsensusMessage.newBuilder().setViewChange(own.message()).build());
@@ -136,10 +212,12 @@ final class ViewChanges {
   private Received buildOwn(long v) {
     ViewChangeBody.Builder b = ViewChangeBody.newBuilder().setChainId(r.chain.chainId()).setNewView(v)
         .setReplica(r.self).setStableCheckpoint(r.stable);
+    ownBlocks.clear();
     for (Slot s : r.slots.tailMap(r.low(), false).values()) {
       if (s.preparedView >= 0) {
         b.addPrepared(PreparedEntry.newBuilder().setSequence(s.sequence).setView(s.preparedView)
-            .setBlockHash(s.preparedHash.bytes()).setBlock(s.preparedBlock));
+            .setBlockHash(s.preparedHash.bytes()));
+        ownBlocks.put(s.preparedHash, new Held(s.sequence, s.preparedBlock)); // served while this VIEW-CHANGE stands
       }
     }
     for (Slot s : r.slots.tailMap(r.low(), false).values()) {
@@ -174,7 +252,7 @@ final class ViewChanges {
       hintLaggard(from);
       return;
     }
-    if (had != null && had.view() >= v) {
+    if (had != null && (had.view() > v || (had.view() == v && !replaceable(had)))) {
       r.count(Drop.DUPLICATE);
       return;
     }
@@ -226,7 +304,8 @@ final class ViewChanges {
     List<NewViewDecision.Vote> votes = new ArrayList<>();
     NewViewBody.Builder b = NewViewBody.newBuilder().setChainId(r.chain.chainId()).setView(r.view).setLeader(r.self);
     for (int i = 0; i < r.n; i++) {
-      if (latest[i] != null && latest[i].view() == r.view) {
+      // Only a VIEW-CHANGE whose prepared blocks are all here counts: then so is every block the decision picks.
+      if (latest[i] != null && latest[i].view() == r.view && fetchBlocksOf(i, latest[i])) {
         votes.add(new NewViewDecision.Vote(i, latest[i].body()));
         b.addViewChanges(latest[i].message());
       }
@@ -234,7 +313,7 @@ final class ViewChanges {
     if (votes.size() < r.quorum) {
       return;
     }
-    NewViewDecision.Result d = NewViewDecision.decide(votes, r.f, r.config.logBlocks());
+    NewViewDecision.Result d = NewViewDecision.decide(votes, r.f, r.config.logBlocks(), this::block, r.low());
     if (!d.complete()) {
       return;
     }
@@ -276,7 +355,12 @@ final class ViewChanges {
       seen[vb.getReplica()] = true;
       votes.add(new NewViewDecision.Vote(vb.getReplica(), vb));
     }
-    NewViewDecision.Result d = NewViewDecision.decide(votes, r.f, r.config.logBlocks());
+    NewViewDecision.Result d = NewViewDecision.decide(votes, r.f, r.config.logBlocks(), this::block, r.low());
+    if (d.needsBlocks()) {
+      pending = new PendingNewView(v, nv, votes);
+      wantPicked(pending, d);
+      return;
+    }
     if (!d.complete()) {
       r.drop(Drop.INVALID_NEW_VIEW, from, "new view " + v + ": the decision is incomplete");
       return;
@@ -284,11 +368,225 @@ final class ViewChanges {
     install(v, d, nv);
   }
 
+  /** A NEW-VIEW that waited for blocks: installs it once they are all here. */
+  private void retryPending() {
+    PendingNewView p = pending;
+    if (p == null) {
+      return;
+    }
+    if (p.view() != r.view || !r.viewChanging) {
+      pending = null;
+      return;
+    }
+    NewViewDecision.Result d = NewViewDecision.decide(p.votes(), r.f, r.config.logBlocks(), this::block, r.low());
+    if (d.needsBlocks()) {
+      wantPicked(p, d);
+    } else if (d.complete()) {
+      install(p.view(), d, p.message());
+    } else {
+      pending = null; // cannot happen: the votes did not change
+    }
+  }
+
+  /** Asks for the picked blocks a NEW-VIEW needs: of its leader first, then of the replicas that name them. */
+  private void wantPicked(PendingNewView p, NewViewDecision.Result d) {
+    for (NewViewDecision.Missing m : d.missing()) {
+      List<Integer> peers = new ArrayList<>();
+      peers.add(r.leader(p.view()));
+      addNamers(peers, p.votes(), m.sequence(), m.hash());
+      want(m.sequence(), m.hash(), peers);
+    }
+  }
+
+  /** Adds every sender of {@code votes} whose VIEW-CHANGE reports the block prepared, then pre-prepared. */
+  private void addNamers(List<Integer> peers, List<NewViewDecision.Vote> votes, long sequence, Hash hash) {
+    for (int pass = 0; pass < 2; pass++) {
+      for (NewViewDecision.Vote v : votes) {
+        if (v.replica() == r.self || peers.contains(v.replica())) {
+          continue;
+        }
+        boolean names = false;
+        if (pass == 0) {
+          PreparedEntry e = NewViewDecision.prepared(v.body(), sequence);
+          names = e != null && e.getBlockHash().equals(hash.bytes());
+        } else {
+          for (PrePreparedEntry q : v.body().getPrePreparedList()) {
+            names |= q.getSequence() == sequence && q.getBlockHash().equals(hash.bytes());
+          }
+        }
+        if (names) {
+          peers.add(v.replica());
+        }
+      }
+    }
+  }
+
+  /**
+   * As the new leader: true when every block {@code x} (from validator {@code i}) reports prepared
+   * above the low watermark is here; otherwise asks for the missing ones (of {@code i} first).
+   */
+  private boolean fetchBlocksOf(int i, Received x) {
+    boolean complete = true;
+    List<NewViewDecision.Vote> others = null;
+    for (PreparedEntry e : x.body().getPreparedList()) {
+      Hash h = Hash.of(e.getBlockHash());
+      if (e.getSequence() <= r.low() || block(e.getSequence(), h) != null) {
+        continue;
+      }
+      complete = false;
+      if (others == null) {
+        others = new ArrayList<>();
+        for (int j = 0; j < r.n; j++) {
+          if (latest[j] != null && latest[j].view() == r.view) {
+            others.add(new NewViewDecision.Vote(j, latest[j].body()));
+          }
+        }
+      }
+      List<Integer> peers = new ArrayList<>();
+      if (i != r.self) {
+        peers.add(i);
+      }
+      addNamers(peers, others, e.getSequence(), h);
+      want(e.getSequence(), h, peers);
+    }
+    return complete;
+  }
+
+  /**
+   * True when a newer VIEW-CHANGE of the same view may replace {@code had}: this replica leads that
+   * view and still lacks a block {@code had} names (e.g. its sender restarted and lost it).
+   */
+  private boolean replaceable(Received had) {
+    if (r.leader(had.view()) != r.self || !r.viewChanging || had.view() != r.view) {
+      return false;
+    }
+    for (PreparedEntry e : had.body().getPreparedList()) {
+      if (e.getSequence() > r.low() && block(e.getSequence(), Hash.of(e.getBlockHash())) == null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The block of hash {@code h} at {@code sequence} when this replica holds it (checked when it got it), else null. */
+  Block block(long sequence, Hash h) {
+    Slot s = r.slots.get(sequence);
+    if (s != null) {
+      if (s.block != null && h.equals(s.hash)) {
+        return s.block;
+      }
+      if (s.preparedView >= 0 && h.equals(s.preparedHash) && s.preparedBlock != null) {
+        return s.preparedBlock;
+      }
+    }
+    Held x = ownBlocks.get(h);
+    if (x == null) {
+      x = fetched.get(h);
+    }
+    return x != null && x.sequence() == sequence ? x.block() : null;
+  }
+
+  /** Asks for a block unless it is here, refused, already asked for, or too many are. */
+  private void want(long sequence, Hash h, List<Integer> peers) {
+    if (peers.isEmpty() || refused.contains(h) || block(sequence, h) != null) {
+      return;
+    }
+    Want w = wanted.get(h);
+    if (w == null) {
+      if (wanted.size() >= wantedMax()) {
+        return;
+      }
+      w = new Want(sequence);
+      wanted.put(h, w);
+      w.peers.addAll(peers);
+      ask(h, w);
+      return;
+    }
+    for (Integer p : peers) {
+      if (!w.peers.contains(p)) {
+        w.peers.add(p);
+      }
+    }
+  }
+
+  private void ask(Hash h, Want w) {
+    if (w.peers.isEmpty()) {
+      return;
+    }
+    int peer = w.peers.get(w.next % w.peers.size());
+    w.next++;
+    r.sendTo(peer, ConsensusMessage.newBuilder().setViewChangeBlockRequest(ViewChangeBlockRequest.newBuilder()
+        .setSequence(w.sequence).setBlockHash(h.bytes())).build());
+  }
+
+  /** Serves a block this replica holds (its log, its own VIEW-CHANGE's blocks, blocks it fetched). */
+  void onBlockRequest(int from, ViewChangeBlockRequest q) {
+    if (q.getBlockHash().size() != Hash.LENGTH) {
+      r.drop(Drop.MALFORMED, from, "view-change block request without a hash");
+      return;
+    }
+    Hash h = Hash.of(q.getBlockHash());
+    Block b = block(q.getSequence(), h);
+    if (b == null) {
+      r.drop(Drop.BLOCK_NOT_HELD, from, "block " + q.getSequence() + " " + h);
+      return;
+    }
+    TreeMap<Hash, Long> last = served[from];
+    Long at = last.get(h);
+    if (at != null && r.ticks - at < r.config.retransmitTicks()) {
+      r.drop(Drop.BLOCK_NOT_HELD, from, "block " + q.getSequence() + " asked again at once");
+      return;
+    }
+    if (last.size() >= wantedMax()) {
+      last.clear();
+    }
+    last.put(h, r.ticks);
+    blocksServed++;
+    r.sendTo(from, ConsensusMessage.newBuilder().setViewChangeBlock(ViewChangeBlock.newBuilder()
+        .setSequence(q.getSequence()).setBlock(b)).build());
+  }
+
+  /** A block asked for: kept when it is the one asked for and valid, then the view change moves on. */
+  void onBlock(int from, ViewChangeBlock m) {
+    Block b = m.getBlock();
+    Hash h = Blocks.hash(b);
+    Want w = wanted.get(h);
+    if (w == null || w.sequence != m.getSequence()) {
+      r.drop(Drop.UNWANTED_BLOCK, from, "view-change block " + m.getSequence() + " " + h);
+      return;
+    }
+    BlockHeader bh = ProposalCheck.header(b);
+    if (bh == null || bh.getHeight() != m.getSequence() || !bh.getChainId().equals(r.chain.chainId())) {
+      // The hash covers the header: the block named is bad, and no correct replica pre-prepared it (A2 cannot pick it).
+      r.drop(Drop.INVALID_BLOCK, from, "view-change block " + m.getSequence() + " " + h + " has a bad header");
+      wanted.remove(h);
+      refused.add(h);
+      return;
+    }
+    if (b.getSerializedSize() > r.chain.blockBytesMax()
+        || r.proposals.checkContent(b, bh, this::knownTx, new ArrayList<>()) != null) {
+      // The hash covers only the header (transactions through its tx root, not their signatures): the sender
+      // may have altered the body. Not this block's fault: the next peer in turn is asked at the next period.
+      r.drop(Drop.INVALID_BLOCK, from, "view-change block " + m.getSequence() + " " + h + " with a wrong body");
+      return;
+    }
+    wanted.remove(h);
+    fetched.put(h, new Held(m.getSequence(), b));
+    blocksFetched++;
+    maybeNewView();
+    if (wanted.isEmpty()) {
+      retryPending();
+    }
+  }
+
   /** Enters view {@code v} with the decided checkpoint and re-proposals (every replica, leader included). */
   private void install(long v, NewViewDecision.Result d, NewView nv) {
     LOG.info("replica {}: entering view {} (leader {}), checkpoint {}, {} re-proposed", r.self, v, r.leader(v),
         d.checkpoint().getSequence(), d.chosen().size());
     newViewsInstalled++;
+    pending = null;
+    wanted.clear();
+    refused.clear();
     r.view = v;
     r.viewChanging = false;
     r.persistView();
@@ -327,6 +625,8 @@ final class ViewChanges {
     if (r.committedHead().height() < r.low()) {
       r.transfer.hint(-1, r.low());
     }
+    fetched.clear(); // the re-proposed blocks are in the log now
+    ownBlocks.clear();
   }
 
   private void reProposed(long v, NewViewDecision.Chosen c, boolean certify) {
@@ -405,13 +705,9 @@ final class ViewChanges {
     }
     long previous = h;
     for (PreparedEntry e : body.getPreparedList()) {
+      // Hashes only: the blocks are fetched and checked apart (onBlock), when a decision needs them.
       if (e.getSequence() <= previous || e.getSequence() > h + r.config.logBlocks()
-          || e.getBlockHash().size() != Hash.LENGTH || !Blocks.hash(e.getBlock()).bytes().equals(e.getBlockHash())) {
-        return null;
-      }
-      BlockHeader bh = ProposalCheck.header(e.getBlock());
-      if (bh == null || bh.getHeight() != e.getSequence()
-          || r.proposals.checkContent(e.getBlock(), bh, this::knownTx, new ArrayList<>()) != null) {
+          || e.getBlockHash().size() != Hash.LENGTH) {
         return null;
       }
       previous = e.getSequence();

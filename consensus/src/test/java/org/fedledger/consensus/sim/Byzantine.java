@@ -15,7 +15,13 @@ import org.fedledger.proto.CommitStatement;
 import org.fedledger.proto.ConsensusMessage;
 import org.fedledger.proto.PrePrepare;
 import org.fedledger.proto.Prepare;
+import org.fedledger.proto.PrePreparedEntry;
+import org.fedledger.proto.PreparedEntry;
 import org.fedledger.proto.ProposalStatement;
+import org.fedledger.proto.ViewChange;
+import org.fedledger.proto.ViewChangeBlock;
+import org.fedledger.proto.ViewChangeBody;
+import org.fedledger.proto.Envelope;
 
 /**
  * Rewrites what a Byzantine validator sends, per destination. The validator runs the honest
@@ -220,5 +226,109 @@ final class Byzantine {
       b[random.nextInt(b.length)] ^= (byte) (1 + random.nextInt(255));
     }
     return b;
+  }
+
+  /** What a validator with {@code lie} sends instead of {@code msg} (after its {@link Behavior}'s rewrite). */
+  static List<ConsensusMessage> lie(ViewChangeLie lie, Cluster c, SimHost h, ConsensusMessage msg) {
+    switch (lie) {
+      case PHANTOM_PREPARED -> {
+        if (msg.hasViewChange()) {
+          return List.of(ConsensusMessage.newBuilder().setViewChange(phantom(c, h, msg.getViewChange())).build());
+        }
+        return List.of(msg);
+      }
+      case WRONG_BLOCKS -> {
+        if (!msg.hasViewChangeBlock()) {
+          return List.of(msg);
+        }
+        c.viewChangeLies++;
+        ViewChangeBlock vb = msg.getViewChangeBlock();
+        Block wrong;
+        switch (c.random.nextInt(3)) {
+          case 0 -> {
+            return List.of(); // never answers
+          }
+          case 1 -> wrong = vb.getBlock().toBuilder().addTransactions(Envelope.newBuilder()
+              .setBody(Cluster.bytes(c.random, 40))).build(); // the same header (so the same hash), another body
+          default -> wrong = vb.getBlock().toBuilder().setHeader(Cluster.bytes(c.random, 60)).build(); // another hash
+        }
+        return List.of(ConsensusMessage.newBuilder().setViewChangeBlock(vb.toBuilder().setBlock(wrong)).build());
+      }
+      default -> {
+        return List.of(msg);
+      }
+    }
+  }
+
+  /**
+   * {@code vc} re-signed with a phantom prepared (and pre-prepared) entry at one sequence of the log:
+   * the same phantom for every destination and for a given view.
+   */
+  private static ViewChange phantom(Cluster c, SimHost h, ViewChange vc) {
+    ViewChangeBody body;
+    try {
+      body = ViewChangeBody.parseFrom(vc.getBody());
+    } catch (InvalidProtocolBufferException e) {
+      return vc;
+    }
+    ViewChange cached = h.phantomViewChanges.get(body.getNewView());
+    if (cached != null) {
+      return cached;
+    }
+    long low = body.getStableCheckpoint().getSequence();
+    long s = low + 1 + c.random.nextInt(Math.max(1, Math.min(4, h.config.logBlocks())));
+    ByteString hash;
+    if (c.random.nextBoolean()) {
+      hash = Cluster.bytes(c.random, 32); // nobody holds it
+    } else {
+      BlockHeader header = BlockHeader.newBuilder().setChainId(c.sim.chain.chainId()).setHeight(s).setTxCount(1)
+          .setProposer(h.index).build();
+      Block invalid = Block.newBuilder().setHeader(header.toByteString())
+          .addTransactions(Envelope.newBuilder().setBody(Cluster.bytes(c.random, 40))).build();
+      hash = Blocks.hash(invalid).bytes();
+      h.phantomBlocks.put(Hash.of(hash), invalid); // served on request: it names a block with a junk transaction
+    }
+    long view = Math.max(0, body.getNewView() - 1);
+    ViewChangeBody.Builder b = body.toBuilder().clearPrepared().clearPrePrepared();
+    boolean placed = false;
+    for (PreparedEntry e : body.getPreparedList()) {
+      if (!placed && e.getSequence() >= s) {
+        b.addPrepared(PreparedEntry.newBuilder().setSequence(s).setView(view).setBlockHash(hash));
+        placed = true;
+      }
+      if (e.getSequence() != s) {
+        b.addPrepared(e);
+      }
+    }
+    if (!placed) {
+      b.addPrepared(PreparedEntry.newBuilder().setSequence(s).setView(view).setBlockHash(hash));
+    }
+    placed = false;
+    for (PrePreparedEntry q : body.getPrePreparedList()) {
+      if (!placed && q.getSequence() >= s) {
+        b.addPrePrepared(PrePreparedEntry.newBuilder().setSequence(s).setView(view).setBlockHash(hash));
+        placed = true;
+      }
+      b.addPrePrepared(q);
+    }
+    if (!placed) {
+      b.addPrePrepared(PrePreparedEntry.newBuilder().setSequence(s).setView(view).setBlockHash(hash));
+    }
+    ByteString bytes = b.build().toByteString();
+    ViewChange out = ViewChange.newBuilder().setBody(bytes).setSignature(c.sim.validatorKeys.get(h.index).sign(bytes))
+        .build();
+    h.phantomViewChanges.put(body.getNewView(), out);
+    c.viewChangeLies++;
+    return out;
+  }
+
+  /** A PHANTOM_PREPARED validator's answer to a request for the invalid block it named, or null. */
+  static ConsensusMessage servePhantom(SimHost h, ConsensusMessage msg) {
+    if (!msg.hasViewChangeBlockRequest() || msg.getViewChangeBlockRequest().getBlockHash().size() != Hash.LENGTH) {
+      return null;
+    }
+    Block b = h.phantomBlocks.get(Hash.of(msg.getViewChangeBlockRequest().getBlockHash()));
+    return b == null ? null : ConsensusMessage.newBuilder().setViewChangeBlock(ViewChangeBlock.newBuilder()
+        .setSequence(msg.getViewChangeBlockRequest().getSequence()).setBlock(b)).build();
   }
 }

@@ -72,6 +72,9 @@ public final class Cluster {
   boolean checkEvidence = true;
   long ticks;
   long events;
+  /** Per validator: how it lies about view-change blocks (Byzantine validators only). */
+  final ViewChangeLie[] lies;
+  long viewChangeLies;
   long garbageSent;
   long garbageParsed;
   long equivocationsProved;
@@ -93,6 +96,8 @@ public final class Cluster {
     this.sim = SimChain.of(n);
     this.statements = new org.fedledger.consensus.Statements(sim.chain);
     this.behavior = behavior.clone();
+    this.lies = new ViewChangeLie[behavior.length];
+    Arrays.fill(lies, ViewChangeLie.NONE);
     this.hosts = new SimHost[n][];
     for (int i = 0; i < n; i++) {
       ReplicaConfig c = tune.apply(ReplicaConfig.defaults(sim.chain, i, sim.validatorKeys.get(i))
@@ -179,6 +184,13 @@ public final class Cluster {
     if (msg.getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_REQUEST) {
       serve(h, e.from(), msg.getBlockRequest());
       return;
+    }
+    if (lies[h.index] == ViewChangeLie.PHANTOM_PREPARED) {
+      ConsensusMessage answer = Byzantine.servePhantom(h, msg);
+      if (answer != null) {
+        route(h, new Ready.Outbound(e.from(), answer));
+        return;
+      }
     }
     if (behavior[h.index] != Behavior.HONEST) {
       msg = Byzantine.inbound(behavior[h.index], this, h, e.from(), msg);
@@ -398,7 +410,11 @@ public final class Cluster {
       net.send(clock.nowMillis(), h.index, fromSide, to, toSide, toCopy, msg, null);
       return;
     }
+    List<ConsensusMessage> out = new ArrayList<>();
     for (ConsensusMessage m : Byzantine.rewrite(b, this, h, to, msg)) {
+      out.addAll(Byzantine.lie(lies[h.index], this, h, m));
+    }
+    for (ConsensusMessage m : out) {
       byte[] garbage = null;
       if (b == Behavior.GARBAGE && random.nextBoolean()) {
         garbage = Byzantine.garbage(random, m);

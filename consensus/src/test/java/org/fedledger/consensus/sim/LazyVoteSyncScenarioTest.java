@@ -141,12 +141,14 @@ class LazyVoteSyncScenarioTest {
    * of view 0. Every VIEW-CHANGE arrives, yet rule A2 finds one witness of the view-1 block (f+1 =
    * 2 needed), so does the view-0 block, and rule B sees two of four without a
    * prepared entry: NEW-VIEW is never decided, the cluster changes views forever (liveness).
-   * With every record fsynced before its message (the default), the same seed passes.
+   * With every record fsynced before its message (the default), the same seed passes. Since blocks
+   * moved apart from VIEW-CHANGE, 307721 no longer replays it; the other soak seed that failed so,
+   * 312710, still does (liveness lost with lazy vote sync, kept without).
    */
   @Test
   void lazyVoteSyncLosesNewViewWitnessesAndLiveness() {
-    assertThatThrownBy(() -> SimRun.run(307721, false, true, true, true)).hasMessageContaining("LIVENESS");
-    assertThat(SimRun.run(307721, false, true, true, false).height()).isPositive();
+    assertThatThrownBy(() -> SimRun.run(312710, false, true, true, true)).hasMessageContaining("LIVENESS");
+    assertThat(SimRun.run(312710, false, true, true, false).height()).isPositive();
   }
 
   /**
@@ -155,7 +157,7 @@ class LazyVoteSyncScenarioTest {
    * same seeds with abstention pass.
    */
   @ParameterizedTest(name = "seed {0}")
-  @ValueSource(longs = {105, 135, 187})
+  @ValueSource(longs = {105, 135, 19})
   void negativeControlSeedsVoteTwoWaysWithoutAbstention(long seed) {
     assertThatThrownBy(() -> SimRun.run(seed, true)).hasMessageContaining("voted for two blocks");
     assertThat(SimRun.run(seed).height()).isPositive();
@@ -166,7 +168,7 @@ class LazyVoteSyncScenarioTest {
    * a replica keeps a signed proof that an honest leader equivocated.
    */
   @ParameterizedTest(name = "seed {0}")
-  @ValueSource(longs = {244, 496})
+  @ValueSource(longs = {234, 496})
   void negativeControlSeedsFrameAnHonestLeaderWithoutAbstention(long seed) {
     assertThatThrownBy(() -> SimRun.run(seed, true, false)).hasMessageContaining("equivocated");
     assertThat(SimRun.run(seed).height()).isPositive();

@@ -84,6 +84,10 @@ class SeedsTest {
       exercised.put("garbage messages", totals.garbage);
       exercised.put("equivocation proofs", totals.equivocations);
       exercised.put("view changes", totals.viewChanges);
+      exercised.put("view-change blocks fetched", totals.viewChangeBlocksFetched);
+      exercised.put("lies about view-change blocks", totals.viewChangeLies);
+      exercised.put("runs with PHANTOM_PREPARED", totals.lies.getOrDefault(ViewChangeLie.PHANTOM_PREPARED, 0L));
+      exercised.put("runs with WRONG_BLOCKS", totals.lies.getOrDefault(ViewChangeLie.WRONG_BLOCKS, 0L));
       exercised.put("state transfers completed", totals.transfers);
       exercised.put("state transfers completed after losing the serving peer", totals.transfersAfterPeerLoss);
       exercised.put("honest commits of uncertified blocks", totals.uncertifiedCommits);
@@ -194,6 +198,9 @@ class SeedsTest {
     long abstentions;
     long crashesAfterUnsyncedSend;
     long votesChecked;
+    long viewChangeLies;
+    long viewChangeBlocksFetched;
+    final TreeMap<ViewChangeLie, Long> lies = new TreeMap<>();
     final TreeMap<Drop, Long> drops = new TreeMap<>();
 
     void add(SimRun.Outcome o) {
@@ -236,6 +243,11 @@ class SeedsTest {
       abstentions += o.abstentions();
       crashesAfterUnsyncedSend += o.crashesAfterUnsyncedSend();
       votesChecked += o.votesChecked();
+      viewChangeLies += o.viewChangeLies();
+      viewChangeBlocksFetched += o.viewChangeBlocksFetched();
+      if (o.lie() != ViewChangeLie.NONE) {
+        lies.merge(o.lie(), 1L, Long::sum);
+      }
     }
 
     /** The one-paragraph summary: the figures of a closing note. */
@@ -252,8 +264,10 @@ class SeedsTest {
           + lostBatches + " unsynced batches lost in power failures; " + abstentions
           + " restarts abstained from forgotten votes; " + votesChecked + " honest votes checked never to differ); "
           + byz + " Byzantine validators: " + kinds()
-          + "; " + garbage + " garbage messages, " + equivocations + " equivocation proofs kept. Exercised: "
-          + viewChanges + " view changes started (highest view " + maxView + "), " + transfers
+          + "; runs whose Byzantine validators lie about view-change blocks: " + lies + " (" + viewChangeLies
+          + " lies told); " + garbage + " garbage messages, " + equivocations + " equivocation proofs kept. Exercised: "
+          + viewChanges + " view changes started (highest view " + maxView + "), " + viewChangeBlocksFetched
+          + " view-change blocks fetched, " + transfers
           + " state transfers completed (" + transfersAfterPeerLoss + " after a serving peer stopped answering), "
           + transferredBlocks + " blocks by state transfer (" + transfersOnMatchingPeers
           + " responses accepted on f+1 matching peers, above the newest certificate). Committed: " + txCommitted

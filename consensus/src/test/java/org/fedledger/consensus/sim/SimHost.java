@@ -55,11 +55,15 @@ final class SimHost {
   final TreeSet<Hash> txIds = new TreeSet<>();
   /** A Byzantine leader lying about PrePrepare.certify: what its replica chose, by "view/sequence". */
   final TreeMap<String, Boolean> proposedCertify = new TreeMap<>();
+  /** PHANTOM_PREPARED: the lying VIEW-CHANGE sent for each view, and the invalid blocks it named. */
+  final TreeMap<Long, org.fedledger.proto.ViewChange> phantomViewChanges = new TreeMap<>();
+  final TreeMap<org.fedledger.ledger.crypto.Hash, org.fedledger.proto.Block> phantomBlocks = new TreeMap<>();
   int crashes;
   int restarts;
   int wipes;
   /** Counters of the replicas this host ran before its crashes (a crash loses the replica object). */
   private long pastViewChanges;
+  private long pastViewChangeBlocksFetched;
   private long pastTransfers;
   private long pastTransfersAfterPeerLoss;
   private long pastTransferredBlocks;
@@ -123,6 +127,7 @@ final class SimHost {
   void crash(PowerLoss loss, SplittableRandom disk) {
     applyUnsynced(loss == PowerLoss.NONE ? null : loss, disk);
     pastViewChanges += replica.viewChangesStarted();
+    pastViewChangeBlocksFetched += replica.viewChangeBlocksFetched();
     pastTransfers += replica.transfersCompleted();
     pastTransfersAfterPeerLoss += replica.transfersCompletedAfterPeerLoss();
     pastTransferredBlocks += replica.transferredBlocks();
@@ -141,6 +146,11 @@ final class SimHost {
   /** View changes started by every replica this host ran. */
   long viewChanges() {
     return pastViewChanges + (replica == null ? 0 : replica.viewChangesStarted());
+  }
+
+  /** View-change blocks fetched from peers by every replica this host ran. */
+  long viewChangeBlocksFetched() {
+    return pastViewChangeBlocksFetched + (replica == null ? 0 : replica.viewChangeBlocksFetched());
   }
 
   /** State transfers completed by every replica this host ran. */

@@ -29,7 +29,8 @@ final class SimRun {
       long netReordered, long garbage, long equivocations, long txCommitted, long height, String headHash,
       long livenessTicks, TreeMap<Drop, Long> drops, long certifiedCommits, long uncertifiedCommits,
       long transfersOnMatchingPeers, long uncertifiedHeads, boolean lazyVoteSync, PowerLoss powerLoss,
-      long syncs, long lostBatches, long abstentions, long crashesAfterUnsyncedSend, long votesChecked) {}
+      long syncs, long lostBatches, long abstentions, long crashesAfterUnsyncedSend, long votesChecked,
+      ViewChangeLie lie, long viewChangeLies, long viewChangeBlocksFetched) {}
 
   private SimRun() {}
 
@@ -93,6 +94,14 @@ final class SimRun {
     int txMax = new int[] {1, 3, 10}[plan.nextInt(3)];
     Cluster c = Cluster.of(seed, behavior,
         cfg -> cfg.withPipeline(k, w).withBlocks(txMax, 1 << 20, 0).withLazyVoteSync(lazy));
+    // Drawn apart from the plan too: every Byzantine validator (but a twin) of one run in three lies about
+    // view-change blocks, on top of its behaviour.
+    ViewChangeLie lie = ViewChangeLie.values()[new SplittableRandom(seed * 131 + 29).nextInt(3)];
+    for (int i = 0; i < n; i++) {
+      if (behavior[i] != Behavior.HONEST && behavior[i] != Behavior.TWINS) {
+        c.lies[i] = lie;
+      }
+    }
     c.powerLoss = powerLoss;
     c.pretendCleanRestarts = pretendCleanRestarts;
     c.checkVotes = checkVotes;
@@ -188,11 +197,13 @@ final class SimRun {
     long syncs = 0;
     long lostBatches = 0;
     long abstentions = 0;
+    long vcFetched = 0;
     for (SimHost[] copies : c.hosts) {
       for (SimHost h : copies) {
         syncs += h.syncs;
         lostBatches += h.lostBatches;
         abstentions += h.abstentions;
+        vcFetched += h.viewChangeBlocksFetched();
         maxView = Math.max(maxView, h.replica.view());
         viewChanges += h.viewChanges();
         transfers += h.transfers();
@@ -227,7 +238,8 @@ final class SimRun {
         c.net.duplicated, c.net.delayed, c.net.reordered, c.garbageSent, c.equivocationsProved, c.submitted.size(),
         height, headHash, waited, c.drops(), c.certifiedCommits, c.uncertifiedCommits, onMatching,
         uncertifiedHeads, lazy, powerLoss, syncs, lostBatches, abstentions,
-        c.crashesAfterUnsyncedSend, c.votesChecked);
+        c.crashesAfterUnsyncedSend, c.votesChecked, byzantine > 0 ? lie : ViewChangeLie.NONE, c.viewChangeLies,
+        vcFetched);
   }
 
   /**

@@ -47,7 +47,7 @@ public record NodeConfig(Path source, Files files, Listen listen, Consensus cons
   /** Replica knobs (see consensus ReplicaConfig); the defaults suit a loopback testnet. */
   public record Consensus(
       long tickMillis,                 // key consensus.tick_millis, default 10
-      int checkpointIntervalBlocks,    // key consensus.checkpoint_interval_blocks, default 16
+      int checkpointIntervalBlocks,    // key consensus.checkpoint_interval_blocks, default 64 (log L = max(2K, W+K) = 128)
       int windowBlocks,                // key consensus.window_blocks, default 16
       int viewChangeTimeoutTicks,      // key consensus.view_change_timeout_ticks, default 200 (2 s)
       int viewChangeTimeoutTicksMax,   // key consensus.view_change_timeout_ticks_max, default 3000 (30 s)
@@ -56,7 +56,7 @@ public record NodeConfig(Path source, Files files, Listen listen, Consensus cons
       int proposeDelayTicks) {         // key consensus.propose_delay_ticks, default 1
     /** Defaults for a loopback testnet. */
     public static Consensus defaults() {
-      return new Consensus(10, 16, 16, 200, 3000, 20, 50, 1);
+      return new Consensus(10, 64, 16, 200, 3000, 20, 50, 1);
     }
   }
 
