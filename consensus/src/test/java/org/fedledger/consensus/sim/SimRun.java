@@ -35,7 +35,7 @@ final class SimRun {
   private SimRun() {}
 
   /**
-   * Lazy vote sync is off by default: it loses NEW-VIEW liveness (seed 307721, see the README);
+   * Lazy vote sync is off by default: it loses NEW-VIEW liveness (seed 307721, replayed now by 312710; see the README);
    * {@code -Dsim.lazy=true} turns it on in three runs of four.
    */
   static final boolean LAZY = Boolean.getBoolean("sim.lazy");
