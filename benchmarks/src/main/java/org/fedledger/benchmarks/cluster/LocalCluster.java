@@ -10,12 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import org.fedledger.benchmarks.Directories;
 import org.fedledger.ledger.chain.Chain;
 import org.fedledger.ledger.chain.GenesisFile;
 import org.fedledger.ledger.crypto.Ed25519;
@@ -264,15 +263,7 @@ public final class LocalCluster implements AutoCloseable {
       v.close();
     }
     validators.clear();
-    if (Files.exists(dir)) {
-      try (Stream<Path> walk = Files.walk(dir)) {
-        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot remove " + dir + ": " + e.getMessage(), e);
-      }
-    }
+    Directories.deleteTree(dir);
   }
 
   /** A base port whose ranges base+i and base+100+i are free on loopback. */

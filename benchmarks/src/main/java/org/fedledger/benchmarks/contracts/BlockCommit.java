@@ -2,15 +2,13 @@ package org.fedledger.benchmarks.contracts;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.fedledger.contracts.fl.FlContract;
+import org.fedledger.benchmarks.Directories;
 import org.fedledger.ledger.chain.Blocks;
 import org.fedledger.ledger.chain.Chain;
 import org.fedledger.ledger.chain.Finality;
@@ -167,17 +165,9 @@ public class BlockCommit {
 
   /** Closes the store and deletes its directory. */
   @TearDown(Level.Trial)
-  public void close() throws IOException {
+  public void close() {
     store.close();
-    try (Stream<Path> paths = Files.walk(directory)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot delete " + p, e);
-        }
-      });
-    }
+    Directories.deleteTree(directory);
   }
 
   private ParsedTx registerDevice() {

@@ -1,14 +1,12 @@
 package org.fedledger.benchmarks.contracts;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import org.fedledger.benchmarks.Directories;
 import org.fedledger.ledger.chain.Blocks;
 import org.fedledger.ledger.chain.Chain;
 import org.fedledger.ledger.chain.ChainHead;
@@ -129,16 +127,8 @@ public class BlockExecution {
 
   /** Closes the store and deletes its directory. */
   @TearDown(Level.Trial)
-  public void close() throws IOException {
+  public void close() {
     store.close();
-    try (Stream<Path> paths = Files.walk(directory)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot delete " + p, e);
-        }
-      });
-    }
+    Directories.deleteTree(directory);
   }
 }
