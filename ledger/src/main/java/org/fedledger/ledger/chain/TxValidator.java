@@ -43,7 +43,7 @@ public final class TxValidator {
     } catch (InvalidProtocolBufferException e) {
       return invalid(TxError.MALFORMED_ENVELOPE, "not an Envelope: " + e.getMessage());
     }
-    return checkParsed(envelope, raw.size());
+    return checkParsed(envelope, raw.size(), null);
   }
 
   /** Validates a serialized Envelope given as a byte array. */
@@ -53,10 +53,21 @@ public final class TxValidator {
 
   /** Validates an envelope already parsed (e.g. as part of a block). */
   public TxCheck check(Envelope envelope) {
-    return checkParsed(envelope, envelope.getSerializedSize());
+    return checkParsed(envelope, envelope.getSerializedSize(), null);
   }
 
-  private TxCheck checkParsed(Envelope envelope, int size) {
+  /**
+   * Validates an envelope already parsed whose id the caller has already computed (e.g. to find
+   * duplicates before paying for a signature check), so that its body is hashed once: a valid
+   * one's {@link ParsedTx#id()} is {@code id}. The caller guarantees {@code id} is
+   * {@code SHA-256(envelope.body)} (as {@link Hash#sha256} computes it); it is not checked.
+   */
+  public TxCheck check(Envelope envelope, Hash id) {
+    return checkParsed(envelope, envelope.getSerializedSize(), java.util.Objects.requireNonNull(id, "id"));
+  }
+
+  /** {@code id} is the envelope's id when the caller computed it, else null (computed here if valid). */
+  private TxCheck checkParsed(Envelope envelope, int size, Hash id) {
     if (size > txBytesMax) {
       return invalid(TxError.TX_TOO_LARGE, size + " bytes exceed tx_bytes_max " + txBytesMax);
     }
@@ -83,7 +94,7 @@ public final class TxValidator {
     if (!Ed25519.verify(envelope.getSigner(), envelope.getBody(), envelope.getSignature())) {
       return invalid(TxError.BAD_SIGNATURE, "signature does not verify");
     }
-    return new TxCheck.Valid(new ParsedTx(Hash.sha256(envelope.getBody()), envelope, tx));
+    return new TxCheck.Valid(new ParsedTx(id != null ? id : Hash.sha256(envelope.getBody()), envelope, tx));
   }
 
   private static String abbreviate(String s) {

@@ -10,6 +10,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import org.fedledger.ledger.TestLedger;
+import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.crypto.KeyPair;
 import org.fedledger.proto.Envelope;
 import org.fedledger.proto.Role;
@@ -32,6 +33,18 @@ class TxValidatorTest {
     assertThat(v.tx().id()).isEqualTo(Blocks.txId(env));
     assertThat(validator.check(env)).isEqualTo(c);
     assertThat(validator.check(env.toByteArray())).isEqualTo(c);
+  }
+
+  @Test
+  void anIdComputedByTheCallerIsUsedAsIsAndTheAnswersAreTheSame() {
+    Envelope env = TestLedger.sign(admin, good);
+    Hash id = Hash.sha256(env.getBody());
+    TxCheck c = validator.check(env, id);
+    assertThat(c).isEqualTo(validator.check(env));
+    assertThat(((TxCheck.Valid) c).tx().id()).isSameAs(id); // not hashed again
+    Transaction other = good.toBuilder().setChainId("other-chain").build();
+    Envelope wrong = TestLedger.sign(admin, other);
+    assertThat(validator.check(wrong, Hash.sha256(wrong.getBody()))).isEqualTo(validator.check(wrong));
   }
 
   @Test

@@ -16,6 +16,7 @@ import org.fedledger.ledger.crypto.Hash;
 import org.fedledger.ledger.crypto.KeyFile;
 import org.fedledger.ledger.crypto.KeyPair;
 import org.fedledger.ledger.crypto.Keys;
+import org.fedledger.node.rpc.LedgerService;
 import org.fedledger.proto.Envelope;
 import org.fedledger.proto.Genesis;
 import org.fedledger.proto.RegisterParticipant;
@@ -38,8 +39,8 @@ import picocli.CommandLine.Option;
  * either a JSON file (a Transaction in protobuf JSON; chain id, signer and nonce are filled in)
  * or a participant registration given by flags. With {@code --tx-jsonl} a file of such payloads,
  * one per line, is signed with consecutive nonces and submitted with SubmitTransactions in
- * batches of up to 1,000; one line is printed per transaction, and the exit code is 1 if any was
- * refused.
+ * batches of up to {@link LedgerService#SUBMIT_BATCH_MAX}; one line is printed per transaction,
+ * and the exit code is 1 if any was refused.
  */
 @Command(name = "submit", mixinStandardHelpOptions = true,
     description = {"Sign a transaction with --key and submit it; prints the transaction id (and the receipt with --wait).",
@@ -65,7 +66,7 @@ final class SubmitCommand implements Callable<Integer> {
     Path json;
 
     @Option(names = "--tx-jsonl", description = {"File with one Transaction payload in protobuf JSON per line (blank lines skipped),",
-        "signed with nonces --nonce, --nonce + 1, ... and submitted in batches of up to 1,000;",
+        "signed with nonces --nonce, --nonce + 1, ... and submitted in batches of up to " + LedgerService.SUBMIT_BATCH_MAX + ";",
         "prints '<tx id> accepted' or '<tx id> refused <CODE>: <reason>' per line, in order."})
     Path jsonLines;
 
@@ -86,9 +87,6 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--consent", description = "Data-use consent recorded.")
     boolean consent;
   }
-
-  /** Most transactions per SubmitTransactions call (the API's limit). */
-  static final int BATCH_MAX = 1_000;
 
   @Override
   public Integer call() throws IOException {
@@ -160,9 +158,9 @@ final class SubmitCommand implements Callable<Integer> {
       long first = nonce != null ? nonce : TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
       List<Hash> accepted = new ArrayList<>();
       boolean refused = false;
-      for (int from = 0; from < txs.size(); from += BATCH_MAX) {
+      for (int from = 0; from < txs.size(); from += LedgerService.SUBMIT_BATCH_MAX) {
         SubmitTransactionsRequest.Builder batch = SubmitTransactionsRequest.newBuilder();
-        for (int i = from; i < Math.min(txs.size(), from + BATCH_MAX); i++) {
+        for (int i = from; i < Math.min(txs.size(), from + LedgerService.SUBMIT_BATCH_MAX); i++) {
           var body = txs.get(i).setChainId(chainId).setSigner(signer.publicKey()).setNonce(first + i).build().toByteString();
           batch.addEnvelopes(Envelope.newBuilder().setBody(body).setSigner(signer.publicKey()).setSignature(signer.sign(body)));
         }

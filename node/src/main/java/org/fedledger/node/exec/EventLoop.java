@@ -231,6 +231,15 @@ final class EventLoop {
     }
   }
 
+  /**
+   * False from the moment the loop is stopping: after {@link #stop}, a failure, or its thread
+   * refusing work (shut down). Offers are refused from then on, whatever room the queue has, so
+   * a refused offer means "queue full" only while this is true.
+   */
+  boolean acceptsInput() {
+    return running;
+  }
+
   /** True until the loop has stopped (after {@link #stop} or a failure) and no batch is running. */
   boolean isAlive() {
     return stopped.getCount() > 0;
@@ -268,6 +277,7 @@ final class EventLoop {
       executor.execute(this::drain);
       return true;
     } catch (RejectedExecutionException shutDown) {
+      running = false; // no drain can ever run again: the loop is stopped, not full
       scheduled.set(false);
       LOG.debug("event loop of validator {}: executor shut down", self);
       return false;

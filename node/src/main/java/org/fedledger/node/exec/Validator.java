@@ -23,7 +23,6 @@ import org.fedledger.ledger.chain.GenesisFile;
 import org.fedledger.ledger.crypto.KeyFile;
 import org.fedledger.ledger.crypto.KeyPair;
 import org.fedledger.ledger.crypto.Keys;
-import org.fedledger.ledger.exec.ParsedTx;
 import org.fedledger.ledger.store.Durability;
 import org.fedledger.ledger.store.LedgerStore;
 import org.fedledger.node.config.HostPort;
@@ -37,7 +36,6 @@ import org.fedledger.node.rpc.CommitFeed;
 import org.fedledger.node.rpc.FlService;
 import org.fedledger.node.rpc.LedgerService;
 import org.fedledger.node.rpc.RpcServer;
-import org.fedledger.node.rpc.TxIntake;
 import org.fedledger.node.store.BlockCommitter;
 import org.fedledger.node.store.GenesisCommit;
 import org.fedledger.proto.ConsensusMessage;
@@ -70,7 +68,8 @@ public final class Validator implements AutoCloseable {
   private final ScheduledExecutorService rpcScheduler;
   private final RpcServer rpc;
   private final EnumMap<CloseReason, Long> closedSeen = new EnumMap<>(CloseReason.class); // ticker thread only
-  private volatile boolean accepting;
+  /** The gRPC API's intake; opened once started, closed first by {@link #close}. */
+  private final LoopIntake intake;
   private boolean closed;
 
   private Validator(NodeConfig config) {
@@ -110,6 +109,7 @@ public final class Validator implements AutoCloseable {
         LOG.warn("validator {}: votes are written without fsync (data.sync_votes = false in {}): they survive a "
             + "process crash, not a power loss", self, config.source());
       }
+      this.intake = new LoopIntake(pending, loop);
       this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "fedledger-tick-" + self));
       this.rpcScheduler = Executors.newScheduledThreadPool(2, r -> daemon(r, "fedledger-rpc-" + self));
       if (!config.listen().metricsListen().isEmpty()) {
@@ -120,7 +120,7 @@ public final class Validator implements AutoCloseable {
       ticker.scheduleAtFixedRate(this::tick, config.consensus().tickMillis(), config.consensus().tickMillis(),
           TimeUnit.MILLISECONDS);
       List<BindableService> services = List.of(
-          new LedgerService(chain, store, new Intake(), feed, this::status, rpcScheduler,
+          new LedgerService(chain, store, intake, feed, this::status, rpcScheduler,
               config.limits().waitCommitMaxMillis(), metrics),
           new FlService(chain, store));
       this.rpc = new RpcServer(rpcListen.host(), rpcListen.port(), services, chain.txBytesMax() + (1 << 20));
@@ -128,7 +128,7 @@ public final class Validator implements AutoCloseable {
       closeAfterFailedStart();
       throw e;
     }
-    accepting = true;
+    intake.open(true);
     rpc.ready();
     LOG.info("validator {} ({}) started at height {} in view {}: peers on {}, gRPC on {}, metrics on {}, data in {}",
         self, me.getId(), store.head().orElseThrow().height(), loop.status().view(), peerListen, rpcListen,
@@ -222,65 +222,6 @@ public final class Validator implements AutoCloseable {
     loop.failure().ifPresent(t -> LOG.error("validator {} stopped on an error", self));
   }
 
-  private TxIntake.Admission offer(ParsedTx tx) {
-    if (!accepting) {
-      return TxIntake.Admission.UNAVAILABLE;
-    }
-    switch (pending.add(tx.id(), System.nanoTime())) {
-      case DUPLICATE:
-        return TxIntake.Admission.DUPLICATE;
-      case FULL:
-        return TxIntake.Admission.FULL;
-      case ADDED:
-        break;
-    }
-    if (!loop.offer(new Input.Request(tx))) {
-      pending.remove(tx.id());
-      return TxIntake.Admission.FULL;
-    }
-    return TxIntake.Admission.ACCEPTED;
-  }
-
-  /** The gRPC API's intake: {@link #offer} one transaction, or a batch in one hand-off. */
-  private final class Intake implements TxIntake {
-    @Override
-    public TxIntake.Admission offer(ParsedTx tx) {
-      return Validator.this.offer(tx);
-    }
-
-    /** Admits each to the pending set, then queues the admitted ones with ONE {@link EventLoop#offerAll}. */
-    @Override
-    public List<TxIntake.Admission> offerAll(List<ParsedTx> txs) {
-      TxIntake.Admission[] out = new TxIntake.Admission[txs.size()];
-      List<Input.Request> requests = new ArrayList<>(txs.size());
-      int[] at = new int[txs.size()];
-      for (int i = 0; i < txs.size(); i++) {
-        if (!accepting) {
-          out[i] = TxIntake.Admission.UNAVAILABLE;
-          continue;
-        }
-        switch (pending.add(txs.get(i).id(), System.nanoTime())) {
-          case DUPLICATE -> out[i] = TxIntake.Admission.DUPLICATE;
-          case FULL -> out[i] = TxIntake.Admission.FULL;
-          case ADDED -> {
-            at[requests.size()] = i;
-            requests.add(new Input.Request(txs.get(i)));
-          }
-        }
-      }
-      int queued = requests.isEmpty() ? 0 : loop.offerAll(requests);
-      for (int k = 0; k < requests.size(); k++) {
-        if (k < queued) {
-          out[at[k]] = TxIntake.Admission.ACCEPTED;
-        } else {
-          pending.remove(txs.get(at[k]).id());
-          out[at[k]] = TxIntake.Admission.FULL;
-        }
-      }
-      return List.of(out);
-    }
-  }
-
   private void tick() {
     loop.tick(System.currentTimeMillis());
     metrics.peersConnected.set(transport.connectedPeerCount());
@@ -345,7 +286,7 @@ public final class Validator implements AutoCloseable {
       return;
     }
     closed = true;
-    accepting = false;
+    intake.open(false);
     long grace = config.limits().shutdownGraceMillis();
     LOG.info("validator {} shutting down", self);
     rpc.shutdown(grace);

@@ -1,7 +1,9 @@
 /**
  * The validator process: {@link org.fedledger.node.exec.Validator} wires genesis, key, store,
  * replica, peer transport, gRPC and metrics; {@code EventLoop} owns the replica and runs on one
- * thread, the peer transport's Netty I/O thread ({@code fedledger-loop-N}).
+ * thread, the peer transport's Netty I/O thread ({@code fedledger-loop-N}); {@code LoopIntake}
+ * admits client transactions to it (pending set, then one hand-off per batch), answering
+ * UNAVAILABLE, not FULL, once the loop is stopping.
  *
  * <p>Invariants: only the event-loop thread calls {@code Replica.step}; every other thread
  * only enqueues into its bounded queue (a full queue drops and counts, never blocks a Netty or

@@ -70,9 +70,18 @@ public final class NodeMetrics implements AutoCloseable {
   /** Messages dropped, by reason. */
   public final Counter messagesDropped = Counter.builder().name("fedledger_messages_dropped")
       .help("Peer messages and client inputs dropped, by reason").labelNames("reason").register(registry);
-  /** Transactions refused at submission, by gRPC status / validation code. */
+  /** Transactions refused at submission, by gRPC status / validation code (transactions, not calls). */
   public final Counter txsRefused = Counter.builder().name("fedledger_txs_refused")
       .help("Client transactions refused at submission, by reason").labelNames("reason").register(registry);
+  /** Reasons of {@link #batchesRefused}: no envelope, more than the batch limit. */
+  static final List<String> BATCH_REFUSAL_REASONS = List.of("empty", "too_many");
+  /**
+   * SubmitTransactions calls refused whole (BAD_BATCH), by reason ({@link #BATCH_REFUSAL_REASONS});
+   * none of their transactions is checked or counted in {@link #txsRefused}.
+   */
+  public final Counter batchesRefused = Counter.builder().name("fedledger_batches_refused")
+      .help("SubmitTransactions calls refused whole (BAD_BATCH) before any transaction was checked, by reason: "
+          + "empty, too_many").labelNames("reason").register(registry);
   /** Target height of state transfer (0 when not syncing). */
   public final Gauge syncTargetHeight = Gauge.builder().name("fedledger_state_transfer_target_height")
       .help("Height state transfer is catching up to; 0 when not syncing").register(registry);
@@ -93,6 +102,9 @@ public final class NodeMetrics implements AutoCloseable {
     }
     for (String r : NODE_DROP_REASONS) {
       messagesDropped.labelValues(r);
+    }
+    for (String r : BATCH_REFUSAL_REASONS) {
+      batchesRefused.labelValues(r);
     }
     for (CloseReason r : CloseReason.values()) {
       peerConnectionsClosed.labelValues(r.name().toLowerCase(Locale.ROOT));

@@ -50,6 +50,12 @@ import org.fedledger.node.metrics.NodeMetrics;
 public final class LedgerService extends LedgerApiGrpc.LedgerApiImplBase {
   /** WaitForCommit's timeout when the request gives none. */
   public static final long WAIT_DEFAULT_MILLIS = 30_000;
+  /**
+   * Most envelopes in one SubmitTransactions call: the one place this limit lives (the server
+   * refuses a larger batch with BAD_BATCH, the CLI splits its batches by it; node/README.md
+   * states the number).
+   */
+  public static final int SUBMIT_BATCH_MAX = 1_000;
 
   private final Chain chain;
   private final LedgerStore store;
@@ -94,16 +100,17 @@ public final class LedgerService extends LedgerApiGrpc.LedgerApiImplBase {
   /**
    * Checks every transaction of the batch as {@link #submitTransaction} would and hands those
    * that pass to the intake in one call; one result per transaction, in order. Refuses the call
-   * only for an empty batch or one above {@link Submissions#BATCH_MAX}.
+   * only for an empty batch or one above {@link #SUBMIT_BATCH_MAX}.
    */
   @Override
   public void submitTransactions(SubmitTransactionsRequest request, StreamObserver<SubmitTransactionsResponse> out) {
     int n = request.getEnvelopesCount();
-    if (n == 0 || n > Submissions.BATCH_MAX) {
-      metrics.txsRefused.labelValues("BAD_BATCH").inc();
+    if (n == 0 || n > SUBMIT_BATCH_MAX) {
+      // A refused call, not refused transactions: none of them was looked at.
+      metrics.batchesRefused.labelValues(n == 0 ? "empty" : "too_many").inc();
       out.onError(Status.INVALID_ARGUMENT.withDescription(n == 0
-          ? "BAD_BATCH: the batch holds no envelope (send 1 to " + Submissions.BATCH_MAX + ")"
-          : "BAD_BATCH: the batch holds " + n + " envelopes, more than the maximum of " + Submissions.BATCH_MAX
+          ? "BAD_BATCH: the batch holds no envelope (send 1 to " + SUBMIT_BATCH_MAX + ")"
+          : "BAD_BATCH: the batch holds " + n + " envelopes, more than the maximum of " + SUBMIT_BATCH_MAX
               + "; split it").asRuntimeException());
       return;
     }

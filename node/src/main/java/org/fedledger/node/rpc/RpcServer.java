@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every server and channel of the JVM, which grows a thread for each call that finds none idle:
  * ~30 threads under a closed-loop client, each call's callbacks waking whichever is free). The
  * handlers are CPU-bound (a submission verifies Ed25519 signatures: ~50 µs each, 50 ms for a
- * batch of 1,000) or read RocksDB (which may wait on the disk), and none blocks on another call
+ * full batch) or read RocksDB (which may wait on the disk), and none blocks on another call
  * (waits and streams are driven by timers and the commit feed), so as many threads as cores do
  * all the work there is, with fewer wake-ups. They are not run on the Netty event loops
  * ({@code directExecutor}): a batch's verification or a disk read there would stall every other

@@ -24,12 +24,10 @@ import org.fedledger.proto.Envelope;
  * The checks of SubmitTransaction and SubmitTransactions, shared so that both give the same
  * answer for the same transaction: stateless validation (one Ed25519 verification), already
  * committed, nonce already used or too old, then the node's {@link TxIntake}. A batch goes to
- * the intake in one {@link TxIntake#offerAll} call. Runs on gRPC threads; thread-safe.
+ * the intake in one {@link TxIntake#offerAll} call. Each envelope's body is hashed once (its id
+ * comes from the validator's check, or is handed to it). Runs on gRPC threads; thread-safe.
  */
 final class Submissions {
-  /** Most envelopes in one SubmitTransactions call (node_api.proto documents it). */
-  static final int BATCH_MAX = 1_000;
-
   /** What became of one submitted envelope: accepted when {@code status} is OK, else refused with it. */
   record Outcome(ByteString txId, Status status) {
     boolean accepted() {
@@ -60,7 +58,7 @@ final class Submissions {
 
   /** Checks {@code env} and offers it to the intake alone. */
   Outcome submit(Envelope env) {
-    Checked c = check(env, Hash.sha256(env.getBody()));
+    Checked c = check(env, null); // the validator's check computes the id
     if (c instanceof Refused r) {
       return r.outcome();
     }
@@ -69,7 +67,7 @@ final class Submissions {
   }
 
   /**
-   * Checks each of {@code envs} (the caller keeps the count within {@link #BATCH_MAX}) and offers those
+   * Checks each of {@code envs} (the caller keeps the count within {@link LedgerService#SUBMIT_BATCH_MAX}) and offers those
    * that pass to the intake in one call; one outcome per envelope, in order. An envelope whose
    * body repeats an earlier one of the batch that passed is refused ALREADY_EXISTS without being
    * verified again.
@@ -111,11 +109,17 @@ final class Submissions {
     return List.of(out);
   }
 
-  /** Stateless validation, then the committed-transaction and nonce checks against the store. */
+  /**
+   * Stateless validation, then the committed-transaction and nonce checks against the store.
+   * {@code id} is the envelope's id when the caller already computed it, else null: then the
+   * validator computes it for a valid envelope, and it is computed here only for a refusal's
+   * answer (the validator refuses before hashing), so each body is hashed once either way.
+   */
   private Checked check(Envelope env, Hash id) {
-    TxCheck check = validator.check(env);
+    TxCheck check = id == null ? validator.check(env) : validator.check(env, id);
     if (check instanceof TxCheck.Invalid invalid) {
-      return new Refused(refused(id.bytes(), invalid.error().name(),
+      Hash refusedId = id != null ? id : Hash.sha256(env.getBody());
+      return new Refused(refused(refusedId.bytes(), invalid.error().name(),
           Status.INVALID_ARGUMENT.withDescription(invalid.error() + ": " + invalid.message())));
     }
     ParsedTx tx = ((TxCheck.Valid) check).tx();

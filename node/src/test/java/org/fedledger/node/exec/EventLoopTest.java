@@ -25,6 +25,7 @@ import org.fedledger.node.net.CloseReason;
 import org.fedledger.node.net.PeerStatus;
 import org.fedledger.node.net.PeerTransport;
 import org.fedledger.node.rpc.CommitFeed;
+import org.fedledger.node.rpc.TxIntake;
 import org.fedledger.node.store.BlockCommitter;
 import org.fedledger.node.store.GenesisCommit;
 import org.fedledger.proto.ConsensusMessage;
@@ -174,11 +175,62 @@ class EventLoopTest {
     assertThat(loop.isAlive()).isFalse();
   }
 
+  /**
+   * A client retrying a full mempool must not be told "full" by a node that is going away: a
+   * stopping or stopped loop makes the intake answer UNAVAILABLE, a full input queue FULL.
+   */
+  @Test
+  void theIntakeAnswersFullForAFullQueueAndUnavailableOnceTheLoopStops() throws Exception {
+    EventLoop loop = loop(2);
+    LoopIntake intake = new LoopIntake(new PendingTxs(1_000), loop);
+    assertThat(intake.offer(request(0).tx())).as("not opened yet").isEqualTo(TxIntake.Admission.UNAVAILABLE);
+    intake.open(true);
+    CountDownLatch release = blockExecutor();
+    assertThat(intake.offer(request(1).tx())).isEqualTo(TxIntake.Admission.ACCEPTED);
+    assertThat(intake.offerAll(List.of(request(2).tx(), request(3).tx())))
+        .containsExactly(TxIntake.Admission.ACCEPTED, TxIntake.Admission.FULL);
+    assertThat(intake.offer(request(4).tx())).isEqualTo(TxIntake.Admission.FULL);
+    assertThat(loop.acceptsInput()).isTrue();
+    loop.stop(); // stopping: the thread has not seen it yet, the queue is still full
+    assertThat(loop.acceptsInput()).isFalse();
+    assertThat(intake.offer(request(5).tx())).isEqualTo(TxIntake.Admission.UNAVAILABLE);
+    assertThat(intake.offerAll(List.of(request(6).tx(), request(7).tx())))
+        .containsExactly(TxIntake.Admission.UNAVAILABLE, TxIntake.Admission.UNAVAILABLE);
+    release.countDown();
+    assertThat(loop.awaitStopped(WAIT_MILLIS)).isTrue();
+    assertThat(intake.offer(request(8).tx())).as("stopped").isEqualTo(TxIntake.Admission.UNAVAILABLE);
+    assertThat(intake.offerAll(List.of(request(9).tx()))).containsExactly(TxIntake.Admission.UNAVAILABLE);
+  }
+
+  @Test
+  void theIntakeAnswersUnavailableAfterTheLoopFailedOrItsThreadIsGone() throws Exception {
+    EventLoop failed = loop(1_000);
+    LoopIntake intake = new LoopIntake(new PendingTxs(1_000), failed);
+    intake.open(true);
+    transport.failWith = new IllegalStateException("broken link");
+    assertThat(intake.offer(request(0).tx())).isEqualTo(TxIntake.Admission.ACCEPTED);
+    assertThat(failed.awaitStopped(WAIT_MILLIS)).isTrue();
+    assertThat(intake.offer(request(1).tx())).isEqualTo(TxIntake.Admission.UNAVAILABLE);
+
+    DefaultEventExecutor gone = new DefaultEventExecutor();
+    gone.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(WAIT_MILLIS);
+    EventLoop orphan = loop(1_000, gone);
+    LoopIntake orphanIntake = new LoopIntake(new PendingTxs(1_000), orphan);
+    orphanIntake.open(true);
+    assertThat(orphanIntake.offer(request(2).tx())).as("the thread refuses the drain")
+        .isEqualTo(TxIntake.Admission.UNAVAILABLE);
+    assertThat(orphan.acceptsInput()).isFalse();
+  }
+
   private EventLoop loop(int queueMax) {
+    return loop(queueMax, executor);
+  }
+
+  private EventLoop loop(int queueMax, java.util.concurrent.Executor on) {
     ChainHead head = GenesisCommit.ensureGenesis(store, chain.chain());
     Replica replica = Replica.restore(ReplicaConfig.defaults(chain.chain(), 1, chain.validators().get(1)), head,
         store.stateRoot(), store.consensusLog().scan(LogKeys.PREFIX));
-    return new EventLoop(executor, 1, replica, store, new BlockCommitter(chain.chain(), store, Durability.GROUP),
+    return new EventLoop(on, 1, replica, store, new BlockCommitter(chain.chain(), store, Durability.GROUP),
         transport, new CommitFeed(), metrics, new PendingTxs(1_000), queueMax, Durability.GROUP,
         Replica.FORWARD_TXS_MIN_CAP, 1 << 20);
   }

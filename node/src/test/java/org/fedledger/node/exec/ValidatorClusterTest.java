@@ -66,7 +66,17 @@ class ValidatorClusterTest {
           assertThat(v.store().stateRootAt(h)).isEqualTo(validators.get(0).store().stateRootAt(h));
         }
       }
-      assertThat(Clients.status(channels.get(0)).getPeersList()).allMatch(p -> p.getConnected());
+      // Every link comes up, but not necessarily before the last commit: a validator that dialed
+      // one that was not listening yet (they start one after the other) redials with back-off of
+      // up to PeerTransportConfig.reconnectMaxMillis (5 s), while three links in a quorum already
+      // commit everything. So wait for each validator to report its three peers connected.
+      for (int i = 0; i < 4; i++) {
+        ManagedChannel ch = channels.get(i);
+        Clients.await("validator " + i + " reports its 3 peers connected", 60_000, () -> {
+          var peers = Clients.status(ch).getPeersList();
+          return peers.size() == 3 && peers.stream().allMatch(p -> p.getConnected());
+        });
+      }
     } finally {
       channels.forEach(ManagedChannel::shutdownNow);
       validators.forEach(Validator::close);

@@ -72,7 +72,8 @@ class MetricsIT {
       "fedledger_txs_committed_total counter", "fedledger_view_changes_total counter",
       "fedledger_peers_connected gauge", "fedledger_peer_connections_closed_total counter",
       "fedledger_mempool_size gauge", "fedledger_messages_dropped_total counter",
-      "fedledger_state_transfer_target_height gauge", "fedledger_state_transfer_blocks_total counter");
+      "fedledger_state_transfer_target_height gauge", "fedledger_state_transfer_blocks_total counter",
+      "fedledger_batches_refused_total counter");
   /** The peer protocol's frame kinds and signing domain (fedledger/v1/peer.proto). */
   private static final byte HELLO = 1;
   private static final byte AUTH = 2;

@@ -72,6 +72,7 @@ class LedgerServiceTest {
   private ScheduledExecutorService scheduler;
   private final CommitFeed feed = new CommitFeed();
   private final ConcurrentLinkedQueue<ParsedTx> offered = new ConcurrentLinkedQueue<>();
+  private NodeMetrics metrics;
   /** The size of each batch handed to the intake in one offerAll call. */
   private final ConcurrentLinkedQueue<Integer> handOffs = new ConcurrentLinkedQueue<>();
   private final AtomicReference<TxIntake.Admission> answer = new AtomicReference<>(TxIntake.Admission.ACCEPTED);
@@ -94,7 +95,7 @@ class LedgerServiceTest {
         return TxIntake.super.offerAll(txs);
       }
     };
-    NodeMetrics metrics = new NodeMetrics();
+    metrics = new NodeMetrics();
     List<BindableService> services = List.of(
         new LedgerService(tc.chain(), store, intake, feed,
             () -> NodeStatus.newBuilder().setChainId(TestChain.CHAIN_ID).setHeight(7).build(),
@@ -244,25 +245,31 @@ class LedgerServiceTest {
   }
 
   @Test
-  void emptyAndOversizedBatchesAreInvalidArgument() {
+  void emptyAndOversizedBatchesAreInvalidArgumentAndCountedAsBatchesNotTransactions() {
     assertThatThrownBy(this::submitAll).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(e.getStatus().getDescription()).isEqualTo("BAD_BATCH: the batch holds no envelope (send 1 to 1000)");
     });
-    Envelope[] tooMany = new Envelope[Submissions.BATCH_MAX + 1];
+    Envelope[] tooMany = new Envelope[LedgerService.SUBMIT_BATCH_MAX + 1];
     java.util.Arrays.fill(tooMany, tc.register(1, 1));
     assertThatThrownBy(() -> submitAll(tooMany)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(e.getStatus().getDescription())
           .isEqualTo("BAD_BATCH: the batch holds 1001 envelopes, more than the maximum of 1000; split it");
     });
-    Envelope[] most = java.util.Arrays.copyOf(tooMany, Submissions.BATCH_MAX);
+    Envelope[] most = java.util.Arrays.copyOf(tooMany, LedgerService.SUBMIT_BATCH_MAX);
     var r = submitAll(most);
-    assertThat(r.getResultsList()).hasSize(Submissions.BATCH_MAX);
+    assertThat(r.getResultsList()).hasSize(LedgerService.SUBMIT_BATCH_MAX);
     assertThat(r.getResults(0).getAccepted()).isTrue();
-    assertThat(r.getResultsList().subList(1, Submissions.BATCH_MAX)).allMatch(x -> !x.getAccepted()
+    assertThat(r.getResultsList().subList(1, LedgerService.SUBMIT_BATCH_MAX)).allMatch(x -> !x.getAccepted()
         && x.getCode() == Status.Code.ALREADY_EXISTS.value());
     assertThat(offered).hasSize(1);
+    // Two refused calls; 999 refused transactions, all of the one batch that was looked at.
+    assertThat(metrics.batchesRefused.labelValues("empty").get()).isEqualTo(1.0);
+    assertThat(metrics.batchesRefused.labelValues("too_many").get()).isEqualTo(1.0);
+    assertThat(metrics.txsRefused.collect().getDataPoints())
+        .extracting(p -> p.getLabels().get("reason")).containsExactly("DUPLICATE");
+    assertThat(metrics.txsRefused.labelValues("DUPLICATE").get()).isEqualTo(LedgerService.SUBMIT_BATCH_MAX - 1.0);
   }
 
   @Test
