@@ -262,8 +262,31 @@ final class ViewChanges {
       return;
     }
     latest[from] = new Received(v, body, vc);
+    if (had != null && had.view() == v) {
+      forgetUnnamed(); // a replaced VIEW-CHANGE: what only it named must not crowd out the blocks still needed
+    }
     maybeJoin();
     maybeNewView();
+  }
+
+  /**
+   * As the new leader, after a VIEW-CHANGE of the view being changed to was replaced: forgets the
+   * blocks asked for or fetched that no VIEW-CHANGE of that view reports prepared any more (its
+   * decision picks only those), so a faulty replica replacing its VIEW-CHANGE again and again
+   * cannot fill {@link #wanted} (bounded: the blocks of correct replicas would no longer be asked
+   * for) nor {@link #fetched} (memory).
+   */
+  private void forgetUnnamed() {
+    TreeSet<Hash> named = new TreeSet<>();
+    for (Received x : latest) {
+      if (x != null && x.view() == r.view) {
+        for (PreparedEntry e : x.body().getPreparedList()) {
+          named.add(Hash.of(e.getBlockHash()));
+        }
+      }
+    }
+    wanted.keySet().retainAll(named);
+    fetched.keySet().retainAll(named);
   }
 
   /** The f+1 rule (§4.5.2): f+1 replicas want a view above ours, so we join the smallest such view. */
