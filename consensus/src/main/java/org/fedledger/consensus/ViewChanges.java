@@ -63,6 +63,18 @@ final class ViewChanges {
 
   private record Received(long view, ViewChangeBody body, ViewChange message) {}
 
+  /**
+   * A block named at a sequence. Blocks asked for and refused are keyed by both: a faulty replica may name a
+   * correct block's hash at another sequence, which must neither merge with nor refuse the correct naming.
+   */
+  private record Named(long sequence, Hash hash) implements Comparable<Named> {
+    @Override
+    public int compareTo(Named o) {
+      int c = Long.compare(sequence, o.sequence);
+      return c != 0 ? c : hash.compareTo(o.hash);
+    }
+  }
+
   /** A block held for the view change, at its sequence. */
   private record Held(long sequence, Block block) {}
 
@@ -84,10 +96,10 @@ final class ViewChanges {
   private final TreeMap<Hash, Held> ownBlocks = new TreeMap<>();
   /** Blocks fetched for the view change in progress (checked), by hash. */
   private final TreeMap<Hash, Held> fetched = new TreeMap<>();
-  /** Blocks asked for and not yet received, by hash. */
-  private final TreeMap<Hash, Want> wanted = new TreeMap<>();
-  /** Hashes whose block was served with a bad header (the hash covers it): never asked again. */
-  private final TreeSet<Hash> refused = new TreeSet<>();
+  /** Blocks asked for and not yet received, by sequence and hash. */
+  private final TreeMap<Named, Want> wanted = new TreeMap<>();
+  /** Blocks served with a bad header for the sequence they were named at (the hash covers it): never asked again. */
+  private final TreeSet<Named> refused = new TreeSet<>();
   /** Per peer: the tick each block was last served to it (a peer asking again at once is not answered). */
   private final TreeMap<Hash, Long>[] served;
   private PendingNewView pending;
@@ -162,8 +174,8 @@ final class ViewChanges {
     if (own != null && own.view() == r.view) {
       r.broadcast(ConsensusMessage.newBuilder().setViewChange(own.message()).build());
     }
-    for (Map.Entry<Hash, Want> e : wanted.entrySet()) {
-      ask(e.getKey(), e.getValue()); // the next peer in turn: the last one may be faulty or slow
+    for (Map.Entry<Named, Want> e : wanted.entrySet()) {
+      ask(e.getKey().hash(), e.getValue()); // the next peer in turn: the last one may be faulty or slow
     }
     maybeNewView();
     retryPending();
@@ -262,8 +274,33 @@ final class ViewChanges {
       return;
     }
     latest[from] = new Received(v, body, vc);
+    if (had != null && had.view() == v) {
+      forgetUnnamed(); // a replaced VIEW-CHANGE: what only it named must not crowd out the blocks still needed
+    }
     maybeJoin();
     maybeNewView();
+  }
+
+  /**
+   * As the new leader, after a VIEW-CHANGE of the view being changed to was replaced: forgets the
+   * blocks asked for or fetched that no VIEW-CHANGE of that view reports prepared any more (its
+   * decision picks only those), so a faulty replica replacing its VIEW-CHANGE again and again
+   * cannot fill {@link #wanted} (bounded: the blocks of correct replicas would no longer be asked
+   * for) nor {@link #fetched} (memory).
+   */
+  private void forgetUnnamed() {
+    TreeSet<Named> named = new TreeSet<>();
+    TreeSet<Hash> hashes = new TreeSet<>();
+    for (Received x : latest) {
+      if (x != null && x.view() == r.view) {
+        for (PreparedEntry e : x.body().getPreparedList()) {
+          named.add(new Named(e.getSequence(), Hash.of(e.getBlockHash())));
+          hashes.add(Hash.of(e.getBlockHash()));
+        }
+      }
+    }
+    wanted.keySet().retainAll(named);
+    fetched.keySet().retainAll(hashes);
   }
 
   /** The f+1 rule (§4.5.2): f+1 replicas want a view above ours, so we join the smallest such view. */
@@ -488,16 +525,17 @@ final class ViewChanges {
 
   /** Asks for a block unless it is here, refused, already asked for, or too many are. */
   private void want(long sequence, Hash h, List<Integer> peers) {
-    if (peers.isEmpty() || refused.contains(h) || block(sequence, h) != null) {
+    Named key = new Named(sequence, h);
+    if (peers.isEmpty() || refused.contains(key) || block(sequence, h) != null) {
       return;
     }
-    Want w = wanted.get(h);
+    Want w = wanted.get(key);
     if (w == null) {
       if (wanted.size() >= wantedMax()) {
         return;
       }
       w = new Want(sequence);
-      wanted.put(h, w);
+      wanted.put(key, w);
       w.peers.addAll(peers);
       ask(h, w);
       return;
@@ -550,8 +588,9 @@ final class ViewChanges {
   void onBlock(int from, ViewChangeBlock m) {
     Block b = m.getBlock();
     Hash h = Blocks.hash(b);
-    Want w = wanted.get(h);
-    if (w == null || w.sequence != m.getSequence()) {
+    Named key = new Named(m.getSequence(), h);
+    Want w = wanted.get(key);
+    if (w == null) {
       r.drop(Drop.UNWANTED_BLOCK, from, "view-change block " + m.getSequence() + " " + h);
       return;
     }
@@ -559,8 +598,8 @@ final class ViewChanges {
     if (bh == null || bh.getHeight() != m.getSequence() || !bh.getChainId().equals(r.chain.chainId())) {
       // The hash covers the header: the block named is bad, and no correct replica pre-prepared it (A2 cannot pick it).
       r.drop(Drop.INVALID_BLOCK, from, "view-change block " + m.getSequence() + " " + h + " has a bad header");
-      wanted.remove(h);
-      refused.add(h);
+      wanted.remove(key);
+      refused.add(key);
       return;
     }
     if (b.getSerializedSize() > r.chain.blockBytesMax()
@@ -570,7 +609,7 @@ final class ViewChanges {
       r.drop(Drop.INVALID_BLOCK, from, "view-change block " + m.getSequence() + " " + h + " with a wrong body");
       return;
     }
-    wanted.remove(h);
+    wanted.remove(key);
     fetched.put(h, new Held(m.getSequence(), b));
     blocksFetched++;
     maybeNewView();

@@ -229,4 +229,137 @@ class ViewChangeBlocksTest {
       assertThat(net.r[i].isViewChanging()).as("replica " + i).isFalse();
     }
   }
+
+  /**
+   * Review: a faulty replica replaced its VIEW-CHANGE of the same view again and again (allowed while the new
+   * leader lacks one of its blocks), each naming a full log of phantom blocks. The leader kept asking for all
+   * of them: its bounded list of blocks asked for filled up, and it could no longer fetch the block a correct
+   * replica prepared, so the view change could never complete with that replica's VIEW-CHANGE.
+   */
+  @Test
+  void replacedViewChangesOfAFaultyReplicaDoNotCrowdOutTheBlocksOfCorrectOnes() throws Exception {
+    Net net = new Net();
+    net.step(0, new Input.Request(ReplicaTest.SIM.tx(7, 1)));
+    net.deliver((from, to, msg) -> to != 1 && !msg.hasCommit() && !msg.hasViewChange()); // 1 never sees block 1
+    assertThat(net.r[1].committedHead().height()).isZero();
+    net.step(1, new Input.Request(ReplicaTest.SIM.tx(7, 2))); // pending work: the next leader times out
+    net.queue.clear();
+    for (int k = 0; k < 40; k++) {
+      for (int i = 1; i <= 3; i++) {
+        if (!net.r[i].isViewChanging()) {
+          net.tick(i);
+        }
+      }
+    }
+    assertThat(net.r[1].isViewChanging() && net.r[2].isViewChanging()).isTrue();
+    ConsensusMessage own3 = null;
+    for (Object[] m : net.queue) {
+      ConsensusMessage msg = (ConsensusMessage) m[2];
+      if (msg.hasViewChange() && (int) m[0] == 3) {
+        own3 = msg;
+      }
+    }
+    assertThat(own3).isNotNull();
+    net.queue.removeIf(m -> (int) m[0] == 3); // replica 3 is faulty from here on
+    ViewChangeBody base = ViewChangeBody.parseFrom(own3.getViewChange().getBody()).toBuilder()
+        .clearPrepared().clearPrePrepared().build();
+    int log = ReplicaTest.config(1).logBlocks();
+    for (int round = 0; round < 8; round++) {
+      ViewChangeBody.Builder b = base.toBuilder();
+      for (int s = 1; s <= log; s++) {
+        byte[] phantom = new byte[32];
+        phantom[0] = (byte) round;
+        phantom[1] = (byte) s;
+        phantom[2] = 1;
+        b.addPrepared(PreparedEntry.newBuilder().setSequence(s).setView(0).setBlockHash(ByteString.copyFrom(phantom)));
+      }
+      ByteString bytes = b.build().toByteString();
+      net.step(1, new Input.Receive(3, ConsensusMessage.newBuilder().setViewChange(ViewChange.newBuilder()
+          .setBody(bytes).setSignature(ReplicaTest.key(3).sign(bytes))).build()));
+    }
+    net.queue.removeIf(m -> (int) m[1] == 3); // nothing reaches the faulty replica (it would not answer)
+    // Replica 2's VIEW-CHANGE names block 1, which the leader lacks and 2 serves; the old leader joins.
+    net.deliver((from, to, msg) -> to != 0 && to != 3);
+    net.step(0, new Input.Receive(1, net.log.stream().filter(ConsensusMessage::hasViewChange).findFirst().orElseThrow()));
+    net.step(0, new Input.Receive(2, net.log.stream().filter(m -> {
+      try {
+        return m.hasViewChange() && ViewChangeBody.parseFrom(m.getViewChange().getBody()).getReplica() == 2;
+      } catch (Exception e) {
+        return false;
+      }
+    }).findFirst().orElseThrow()));
+    net.deliver((from, to, msg) -> to != 3);
+    for (int i = 0; i <= 2; i++) {
+      assertThat(net.r[i].view()).as("replica " + i).isEqualTo(1);
+      assertThat(net.r[i].isViewChanging()).as("replica " + i).isFalse();
+    }
+  }
+
+  /**
+   * Review: a faulty replica's VIEW-CHANGE named a correct block's hash at another sequence. Blocks asked for
+   * were keyed by hash alone, so the correct replica's entry (its real sequence) was merged into the faulty
+   * one, asked at the wrong sequence (no correct replica serves that), and the block, served by the faulty
+   * replica at the wrong sequence, was refused for good by its hash: the leader never counted the correct
+   * replica's VIEW-CHANGE.
+   */
+  @Test
+  void aBlockNamedAtAnotherSequenceByAFaultyReplicaIsStillFetchedAtItsOwn() throws Exception {
+    Net net = new Net();
+    net.step(0, new Input.Request(ReplicaTest.SIM.tx(7, 1)));
+    net.deliver((from, to, msg) -> to != 1 && !msg.hasCommit() && !msg.hasViewChange()); // 1 never sees block 1
+    Block block1 = net.log.stream().filter(ConsensusMessage::hasPrePrepare).findFirst().orElseThrow()
+        .getPrePrepare().getBlock();
+    Hash hash1 = Blocks.hash(block1);
+    net.step(1, new Input.Request(ReplicaTest.SIM.tx(7, 2))); // pending work: the next leader times out
+    net.queue.clear();
+    for (int k = 0; k < 40; k++) {
+      for (int i = 1; i <= 3; i++) {
+        if (!net.r[i].isViewChanging()) {
+          net.tick(i);
+        }
+      }
+    }
+    assertThat(net.r[1].isViewChanging() && net.r[2].isViewChanging()).isTrue();
+    ConsensusMessage own3 = null;
+    for (Object[] m : net.queue) {
+      ConsensusMessage msg = (ConsensusMessage) m[2];
+      if (msg.hasViewChange() && (int) m[0] == 3) {
+        own3 = msg;
+      }
+    }
+    assertThat(own3).isNotNull();
+    net.queue.removeIf(m -> (int) m[0] == 3); // replica 3 is faulty from here on
+    ByteString bytes = ViewChangeBody.parseFrom(own3.getViewChange().getBody()).toBuilder().clearPrepared()
+        .clearPrePrepared()
+        .addPrepared(PreparedEntry.newBuilder().setSequence(2).setView(0).setBlockHash(hash1.bytes())).build()
+        .toByteString();
+    net.step(1, new Input.Receive(3, ConsensusMessage.newBuilder().setViewChange(ViewChange.newBuilder()
+        .setBody(bytes).setSignature(ReplicaTest.key(3).sign(bytes))).build()));
+    // the faulty replica serves block 1 as the block at sequence 2
+    net.step(1, new Input.Receive(3, ConsensusMessage.newBuilder().setViewChangeBlock(ViewChangeBlock.newBuilder()
+        .setSequence(2).setBlock(block1)).build()));
+    net.queue.removeIf(m -> (int) m[1] == 3);
+    net.deliver((from, to, msg) -> to != 0 && to != 3);
+    net.step(0, new Input.Receive(1, net.log.stream().filter(ConsensusMessage::hasViewChange).findFirst().orElseThrow()));
+    net.step(0, new Input.Receive(2, net.log.stream().filter(m -> {
+      try {
+        return m.hasViewChange() && ViewChangeBody.parseFrom(m.getViewChange().getBody()).getReplica() == 2;
+      } catch (Exception e) {
+        return false;
+      }
+    }).findFirst().orElseThrow()));
+    for (int k = 0; k < 3; k++) { // a few retransmit periods: peers are asked in turn
+      net.deliver((from, to, msg) -> to != 3);
+      for (int i = 0; i <= 2; i++) {
+        for (int t = 0; t < 10; t++) {
+          net.tick(i);
+        }
+      }
+    }
+    net.deliver((from, to, msg) -> to != 3);
+    for (int i = 0; i <= 2; i++) {
+      assertThat(net.r[i].view()).as("replica " + i).isEqualTo(1);
+      assertThat(net.r[i].isViewChanging()).as("replica " + i).isFalse();
+    }
+  }
 }
