@@ -93,6 +93,48 @@ class ViewChangeBlocksTest {
     return net;
   }
 
+  /**
+   * Block 1 prepared at replicas 0, 2 and 3 but never seen by replica 1 (the next leader); replicas 1..3 time
+   * out. Replica 3 is faulty from then on: its queued messages are dropped and its own VIEW-CHANGE is returned.
+   */
+  private static ConsensusMessage nextLeaderLacksBlockOne(Net net) {
+    net.step(0, new Input.Request(ReplicaTest.SIM.tx(7, 1)));
+    net.deliver((from, to, msg) -> to != 1 && !msg.hasCommit() && !msg.hasViewChange()); // 1 never sees block 1
+    assertThat(net.r[1].committedHead().height()).isZero();
+    net.step(1, new Input.Request(ReplicaTest.SIM.tx(7, 2))); // pending work: the next leader times out
+    net.queue.clear();
+    for (int k = 0; k < 40; k++) {
+      for (int i = 1; i <= 3; i++) {
+        if (!net.r[i].isViewChanging()) {
+          net.tick(i);
+        }
+      }
+    }
+    assertThat(net.r[1].isViewChanging() && net.r[2].isViewChanging()).isTrue();
+    ConsensusMessage own3 = null;
+    for (Object[] m : net.queue) {
+      ConsensusMessage msg = (ConsensusMessage) m[2];
+      if (msg.hasViewChange() && (int) m[0] == 3) {
+        own3 = msg;
+      }
+    }
+    assertThat(own3).isNotNull();
+    net.queue.removeIf(m -> (int) m[0] == 3); // replica 3 is faulty from here on
+    return own3;
+  }
+
+  /** The old leader 0 receives the VIEW-CHANGEs of replicas 1 and 2 (f+1 for view 1: it joins). */
+  private static void oldLeaderJoins(Net net) {
+    net.step(0, new Input.Receive(1, net.log.stream().filter(ConsensusMessage::hasViewChange).findFirst().orElseThrow()));
+    net.step(0, new Input.Receive(2, net.log.stream().filter(m -> {
+      try {
+        return m.hasViewChange() && ViewChangeBody.parseFrom(m.getViewChange().getBody()).getReplica() == 2;
+      } catch (Exception e) {
+        return false;
+      }
+    }).findFirst().orElseThrow()));
+  }
+
   @Test
   void viewChangesCarryHashesOnlyAndAReplicaFetchesTheChosenBlockBeforeInstallingTheView() throws Exception {
     Net net = preparedAtOneAndTwo();
@@ -202,14 +244,7 @@ class ViewChangeBlocksTest {
     assertThat(net.r[1].isViewChanging()).isTrue();
 
     // The old leader joins (f+1 VIEW-CHANGEs for view 1): with its VIEW-CHANGE the leader decides without 3's.
-    net.step(0, new Input.Receive(1, net.log.stream().filter(ConsensusMessage::hasViewChange).findFirst().orElseThrow()));
-    net.step(0, new Input.Receive(2, net.log.stream().filter(m -> {
-      try {
-        return m.hasViewChange() && ViewChangeBody.parseFrom(m.getViewChange().getBody()).getReplica() == 2;
-      } catch (Exception e) {
-        return false;
-      }
-    }).findFirst().orElseThrow()));
+    oldLeaderJoins(net);
     assertThat(net.r[0].isViewChanging()).isTrue();
     net.deliver((from, to, msg) -> {
       if (msg.hasNewView()) {
@@ -239,28 +274,7 @@ class ViewChangeBlocksTest {
   @Test
   void replacedViewChangesOfAFaultyReplicaDoNotCrowdOutTheBlocksOfCorrectOnes() throws Exception {
     Net net = new Net();
-    net.step(0, new Input.Request(ReplicaTest.SIM.tx(7, 1)));
-    net.deliver((from, to, msg) -> to != 1 && !msg.hasCommit() && !msg.hasViewChange()); // 1 never sees block 1
-    assertThat(net.r[1].committedHead().height()).isZero();
-    net.step(1, new Input.Request(ReplicaTest.SIM.tx(7, 2))); // pending work: the next leader times out
-    net.queue.clear();
-    for (int k = 0; k < 40; k++) {
-      for (int i = 1; i <= 3; i++) {
-        if (!net.r[i].isViewChanging()) {
-          net.tick(i);
-        }
-      }
-    }
-    assertThat(net.r[1].isViewChanging() && net.r[2].isViewChanging()).isTrue();
-    ConsensusMessage own3 = null;
-    for (Object[] m : net.queue) {
-      ConsensusMessage msg = (ConsensusMessage) m[2];
-      if (msg.hasViewChange() && (int) m[0] == 3) {
-        own3 = msg;
-      }
-    }
-    assertThat(own3).isNotNull();
-    net.queue.removeIf(m -> (int) m[0] == 3); // replica 3 is faulty from here on
+    ConsensusMessage own3 = nextLeaderLacksBlockOne(net);
     ViewChangeBody base = ViewChangeBody.parseFrom(own3.getViewChange().getBody()).toBuilder()
         .clearPrepared().clearPrePrepared().build();
     int log = ReplicaTest.config(1).logBlocks();
@@ -280,14 +294,7 @@ class ViewChangeBlocksTest {
     net.queue.removeIf(m -> (int) m[1] == 3); // nothing reaches the faulty replica (it would not answer)
     // Replica 2's VIEW-CHANGE names block 1, which the leader lacks and 2 serves; the old leader joins.
     net.deliver((from, to, msg) -> to != 0 && to != 3);
-    net.step(0, new Input.Receive(1, net.log.stream().filter(ConsensusMessage::hasViewChange).findFirst().orElseThrow()));
-    net.step(0, new Input.Receive(2, net.log.stream().filter(m -> {
-      try {
-        return m.hasViewChange() && ViewChangeBody.parseFrom(m.getViewChange().getBody()).getReplica() == 2;
-      } catch (Exception e) {
-        return false;
-      }
-    }).findFirst().orElseThrow()));
+    oldLeaderJoins(net);
     net.deliver((from, to, msg) -> to != 3);
     for (int i = 0; i <= 2; i++) {
       assertThat(net.r[i].view()).as("replica " + i).isEqualTo(1);
@@ -305,30 +312,10 @@ class ViewChangeBlocksTest {
   @Test
   void aBlockNamedAtAnotherSequenceByAFaultyReplicaIsStillFetchedAtItsOwn() throws Exception {
     Net net = new Net();
-    net.step(0, new Input.Request(ReplicaTest.SIM.tx(7, 1)));
-    net.deliver((from, to, msg) -> to != 1 && !msg.hasCommit() && !msg.hasViewChange()); // 1 never sees block 1
+    ConsensusMessage own3 = nextLeaderLacksBlockOne(net);
     Block block1 = net.log.stream().filter(ConsensusMessage::hasPrePrepare).findFirst().orElseThrow()
-        .getPrePrepare().getBlock();
+        .getPrePrepare().getBlock(); // the leader's PRE-PREPARE of block 1, the first one logged
     Hash hash1 = Blocks.hash(block1);
-    net.step(1, new Input.Request(ReplicaTest.SIM.tx(7, 2))); // pending work: the next leader times out
-    net.queue.clear();
-    for (int k = 0; k < 40; k++) {
-      for (int i = 1; i <= 3; i++) {
-        if (!net.r[i].isViewChanging()) {
-          net.tick(i);
-        }
-      }
-    }
-    assertThat(net.r[1].isViewChanging() && net.r[2].isViewChanging()).isTrue();
-    ConsensusMessage own3 = null;
-    for (Object[] m : net.queue) {
-      ConsensusMessage msg = (ConsensusMessage) m[2];
-      if (msg.hasViewChange() && (int) m[0] == 3) {
-        own3 = msg;
-      }
-    }
-    assertThat(own3).isNotNull();
-    net.queue.removeIf(m -> (int) m[0] == 3); // replica 3 is faulty from here on
     ByteString bytes = ViewChangeBody.parseFrom(own3.getViewChange().getBody()).toBuilder().clearPrepared()
         .clearPrePrepared()
         .addPrepared(PreparedEntry.newBuilder().setSequence(2).setView(0).setBlockHash(hash1.bytes())).build()
@@ -340,14 +327,7 @@ class ViewChangeBlocksTest {
         .setSequence(2).setBlock(block1)).build()));
     net.queue.removeIf(m -> (int) m[1] == 3);
     net.deliver((from, to, msg) -> to != 0 && to != 3);
-    net.step(0, new Input.Receive(1, net.log.stream().filter(ConsensusMessage::hasViewChange).findFirst().orElseThrow()));
-    net.step(0, new Input.Receive(2, net.log.stream().filter(m -> {
-      try {
-        return m.hasViewChange() && ViewChangeBody.parseFrom(m.getViewChange().getBody()).getReplica() == 2;
-      } catch (Exception e) {
-        return false;
-      }
-    }).findFirst().orElseThrow()));
+    oldLeaderJoins(net);
     for (int k = 0; k < 3; k++) { // a few retransmit periods: peers are asked in turn
       net.deliver((from, to, msg) -> to != 3);
       for (int i = 0; i <= 2; i++) {
