@@ -183,15 +183,19 @@ class LedgerStoreTest {
         .hasMessageContaining(dir.toString()).hasMessageContaining("corrupt");
   }
 
-  @Test
-  void aMissingLatticeIsRebuiltFromTheState() throws Exception {
-    ChainDriver driver = new ChainDriver();
-    LtHash lattice;
+  /** Commits genesis and {@code driver}'s next block to a new store, closes it and returns its lattice. */
+  private LtHash genesisAndOneBlockCommitted(ChainDriver driver) {
     try (LedgerStore store = open()) {
       ChainDriver.commitGenesis(store, Durability.SYNC);
       driver.commitNext(store, Durability.SYNC);
-      lattice = store.lattice();
+      return store.lattice();
     }
+  }
+
+  @Test
+  void aMissingLatticeIsRebuiltFromTheState() throws Exception {
+    ChainDriver driver = new ChainDriver();
+    LtHash lattice = genesisAndOneBlockCommitted(driver);
     editMeta((db, meta) -> db.delete(meta, bytes("lattice")));
     try (LedgerStore store = open()) {
       assertThat(store.lattice()).isEqualTo(lattice);
@@ -202,12 +206,7 @@ class LedgerStoreTest {
   @Test
   void aLatticeInTheFormatBeforeBatchedCommitsIsTakenAndTagged() throws Exception {
     ChainDriver driver = new ChainDriver();
-    LtHash lattice;
-    try (LedgerStore store = open()) {
-      ChainDriver.commitGenesis(store, Durability.SYNC);
-      driver.commitNext(store, Durability.SYNC);
-      lattice = store.lattice();
-    }
+    LtHash lattice = genesisAndOneBlockCommitted(driver);
     // the format before: the bare lattice, rewritten with every block (so always the head's)
     editMeta((db, meta) -> db.put(meta, bytes("lattice"), lattice.toBytes().toByteArray()));
     try (LedgerStore store = open()) {
