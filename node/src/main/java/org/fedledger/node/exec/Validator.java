@@ -2,7 +2,7 @@ package org.fedledger.node.exec;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.BindableService;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -30,6 +30,7 @@ import org.fedledger.node.config.NodeConfig;
 import org.fedledger.node.metrics.NodeMetrics;
 import org.fedledger.node.net.CloseReason;
 import org.fedledger.node.net.NettyPeerTransport;
+import org.fedledger.node.net.PeerIo;
 import org.fedledger.node.net.PeerTransport;
 import org.fedledger.node.net.PeerTransportConfig;
 import org.fedledger.node.rpc.CommitFeed;
@@ -61,8 +62,11 @@ public final class Validator implements AutoCloseable {
   private final CommitFeed feed = new CommitFeed();
   private final PendingTxs pending;
   private final EventLoop loop;
-  /** The one thread of the peer transport and of the event loop ({@code fedledger-loop-N}). */
-  private final NioEventLoopGroup loopGroup;
+  /**
+   * The one thread of the peer transport and of the event loop ({@code fedledger-loop-N}), on
+   * native epoll where available, else NIO ({@link PeerIo#best()}).
+   */
+  private final EventLoopGroup loopGroup;
   private final NettyPeerTransport transport;
   private final ScheduledExecutorService ticker;
   private final ScheduledExecutorService rpcScheduler;
@@ -90,7 +94,7 @@ public final class Validator implements AutoCloseable {
       Replica replica = Replica.restore(replicaConfig(config, chain, self, key), head, store.stateRoot(),
           store.consensusLog().scan(LogKeys.PREFIX));
       this.pending = new PendingTxs(config.limits().mempoolTxMax());
-      this.loopGroup = new NioEventLoopGroup(1, r -> {
+      this.loopGroup = PeerIo.best().newGroup(1, r -> {
         Thread t = new FastThreadLocalThread(r, "fedledger-loop-" + self);
         t.setDaemon(false); // as the loop thread always was, whichever thread first schedules on it
         return t;

@@ -13,10 +13,7 @@ import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -45,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * write-buffer water marks. See the package documentation for the protocol and its threat model.
  *
  * <p>Build with {@link #builder}; several transports in one JVM should share one
- * {@link EventLoopGroup} ({@link Builder#eventLoopGroup}).
+ * {@link EventLoopGroup} ({@link Builder#eventLoopGroup}). Runs on NIO or native epoll
+ * ({@link PeerIo}), whichever the group is.
  */
 public final class NettyPeerTransport implements PeerTransport {
   private static final Logger LOG = LoggerFactory.getLogger(NettyPeerTransport.class);
@@ -71,6 +69,7 @@ public final class NettyPeerTransport implements PeerTransport {
   private final InetSocketAddress listenAddress;
   private final IntFunction<InetSocketAddress> peerAddresses;
   private final EventLoopGroup group;
+  private final PeerIo io;
   private final boolean ownsGroup;
   private final SecureRandom random = new SecureRandom();
   /** Indexed by validator; null at {@link #self}. */
@@ -92,7 +91,8 @@ public final class NettyPeerTransport implements PeerTransport {
     this.listenAddress = b.listenAddress != null ? b.listenAddress : PeerAddresses.listenAddress(chain, self);
     this.peerAddresses = b.peerAddresses != null ? b.peerAddresses : v -> PeerAddresses.dialAddress(chain, v);
     this.ownsGroup = b.eventLoopGroup == null;
-    this.group = ownsGroup ? new NioEventLoopGroup(b.ioThreads) : b.eventLoopGroup;
+    this.io = ownsGroup ? (b.io != null ? b.io : PeerIo.best()) : PeerIo.of(b.eventLoopGroup);
+    this.group = ownsGroup ? io.newGroup(b.ioThreads) : b.eventLoopGroup;
     this.peers = new Peer[chain.validatorCount()];
     for (int v = 0; v < peers.length; v++) {
       peers[v] = v == self ? null : new Peer(v, Handshake.dials(self, v));
@@ -119,7 +119,7 @@ public final class NettyPeerTransport implements PeerTransport {
     WriteBufferWaterMark marks = new WriteBufferWaterMark(config.writeBufferLowBytes(), config.writeBufferHighBytes());
     ChannelFuture bind = new ServerBootstrap()
         .group(group)
-        .channel(NioServerSocketChannel.class)
+        .channel(io.serverChannel())
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -135,18 +135,23 @@ public final class NettyPeerTransport implements PeerTransport {
     server = bind.channel();
     dialer = new Bootstrap()
         .group(group)
-        .channel(NioSocketChannel.class)
+        .channel(io.channel())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, marks)
         .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, SIZE_ESTIMATOR)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.handshakeTimeoutMillis()));
-    LOG.info("validator {} listening for peers on {}", self, server.localAddress());
+    LOG.info("validator {} listening for peers on {} ({} transport)", self, server.localAddress(), io);
     for (Peer peer : peers) {
       if (peer != null && peer.dialedByUs) {
         dial(peer);
       }
     }
+  }
+
+  /** The Netty transport this peer transport runs on. */
+  public PeerIo io() {
+    return io;
   }
 
   /** The bound listening address (its port is the real one when port 0 was asked for). */
@@ -425,6 +430,7 @@ public final class NettyPeerTransport implements PeerTransport {
     private InetSocketAddress listenAddress;
     private IntFunction<InetSocketAddress> peerAddresses;
     private EventLoopGroup eventLoopGroup;
+    private PeerIo io;
     /**
      * One I/O thread for all peer links by default: a validator has few peers and its consensus
      * work is single-threaded anyway, and with one thread the frames a batch sends to several
@@ -469,15 +475,21 @@ public final class NettyPeerTransport implements PeerTransport {
     }
 
     /**
-     * A shared NIO event loop group, used for accepting and for I/O; the transport never shuts
-     * it down. Default: its own group, shut down by {@link #close()}.
+     * A shared event loop group, NIO or epoll ({@link PeerIo#newGroup}), used for accepting and
+     * for I/O; its transport decides the channels'. The transport never shuts it down. Default:
+     * its own group ({@link #io}, {@link #ioThreads}), shut down by {@link #close()}.
+     *
+     * @throws IllegalArgumentException when {@code group} is neither NIO nor epoll
      */
     public Builder eventLoopGroup(EventLoopGroup group) {
-      if (!(group instanceof NioEventLoopGroup)) {
-        throw new IllegalArgumentException("the peer transport needs a NioEventLoopGroup, got "
-            + group.getClass().getName());
-      }
+      PeerIo.of(group);
       this.eventLoopGroup = group;
+      return this;
+    }
+
+    /** The transport of the transport's own group (ignored with {@link #eventLoopGroup}); default {@link PeerIo#best()}. */
+    public Builder io(PeerIo io) {
+      this.io = Objects.requireNonNull(io, "io");
       return this;
     }
 

@@ -14,16 +14,20 @@ import org.fedledger.ledger.crypto.KeyPair;
 import org.fedledger.proto.PeerAuth;
 import org.fedledger.proto.PeerHello;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The handshake against a real transport (validator 3 of 4, which every lower index dials),
- * played by hand over a socket: impostors, replays and other chains are refused and counted.
+ * played by hand over a socket, on NIO and on native epoll: impostors, replays and other chains
+ * are refused and counted.
  */
 class HandshakeTest {
 
-  @Test
-  void legitimateValidatorIsAcceptedAndItsMessagesAttributedToIt() throws IOException {
-    try (PeerNet net = new PeerNet(4); RawPeer raw = new RawPeer(listen(net))) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void legitimateValidatorIsAcceptedAndItsMessagesAttributedToIt(PeerIo io) throws IOException {
+    try (PeerNet net = new PeerNet(4, io); RawPeer raw = new RawPeer(listen(net))) {
       ByteString mine = challenge(1);
       PeerHello theirs = raw.readHello();
       assertThat(theirs.getValidator()).isEqualTo(3);
@@ -40,30 +44,33 @@ class HandshakeTest {
     }
   }
 
-  @Test
-  void unknownKeyIsRefused() throws IOException {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void unknownKeyIsRefused(PeerIo io) throws IOException {
     KeyPair stranger = Ed25519.fromSeed(filled(99));
-    try (PeerNet net = new PeerNet(4); RawPeer raw = new RawPeer(listen(net))) {
+    try (PeerNet net = new PeerNet(4, io); RawPeer raw = new RawPeer(listen(net))) {
       PeerHello theirs = raw.readHello();
       handshake(raw, net.chain, 0, stranger, theirs, challenge(2));
       assertRefused(net, raw, CloseReason.UNKNOWN_KEY);
     }
   }
 
-  @Test
-  void genesisKeyWithoutItsSecretIsRefused() throws IOException {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void genesisKeyWithoutItsSecretIsRefused(PeerIo io) throws IOException {
     // Claims validator 0 and shows its public key, but signs with another secret.
     KeyPair forged = new KeyPair(PeerNet.key(0).publicKey(), ByteString.copyFrom(filled(77)));
-    try (PeerNet net = new PeerNet(4); RawPeer raw = new RawPeer(listen(net))) {
+    try (PeerNet net = new PeerNet(4, io); RawPeer raw = new RawPeer(listen(net))) {
       PeerHello theirs = raw.readHello();
       handshake(raw, net.chain, 0, forged, theirs, challenge(3));
       assertRefused(net, raw, CloseReason.BAD_SIGNATURE);
     }
   }
 
-  @Test
-  void replayedHandshakeIsRefused() throws IOException {
-    try (PeerNet net = new PeerNet(4)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void replayedHandshakeIsRefused(PeerIo io) throws IOException {
+    try (PeerNet net = new PeerNet(4, io)) {
       byte[] recorded;
       try (RawPeer honest = new RawPeer(listen(net))) {
         handshake(honest, net.chain, 0, PeerNet.key(0), honest.readHello(), challenge(4));
@@ -81,19 +88,21 @@ class HandshakeTest {
     }
   }
 
-  @Test
-  void anotherChainsGenesisIsRefused() throws IOException {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void anotherChainsGenesisIsRefused(PeerIo io) throws IOException {
     Chain other = PeerNet.chain("another-chain", 4); // same keys, another genesis hash
-    try (PeerNet net = new PeerNet(4); RawPeer raw = new RawPeer(listen(net))) {
+    try (PeerNet net = new PeerNet(4, io); RawPeer raw = new RawPeer(listen(net))) {
       PeerHello theirs = raw.readHello();
       handshake(raw, other, 0, PeerNet.key(0), theirs, challenge(5));
       assertRefused(net, raw, CloseReason.WRONG_GENESIS);
     }
   }
 
-  @Test
-  void anotherChainsTransportNeverConnects() {
-    try (PeerNet net = new PeerNet(4); PeerNet otherNet = new PeerNet(4)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void anotherChainsTransportNeverConnects(PeerIo io) {
+    try (PeerNet net = new PeerNet(4, io); PeerNet otherNet = new PeerNet(4, io)) {
       NettyPeerTransport mine = net.start(3);
       // otherNet has another chain id; its validator 0 dials our validator 3.
       Chain other = PeerNet.chain("another-chain", 4);
@@ -112,9 +121,10 @@ class HandshakeTest {
     }
   }
 
-  @Test
-  void higherIndexDialingALowerOneIsRefused() throws IOException {
-    try (PeerNet net = new PeerNet(4)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void higherIndexDialingALowerOneIsRefused(PeerIo io) throws IOException {
+    try (PeerNet net = new PeerNet(4, io)) {
       net.start(1);
       try (RawPeer raw = new RawPeer(net.transports[1].boundAddress())) {
         PeerHello theirs = raw.readHello();
@@ -124,9 +134,10 @@ class HandshakeTest {
     }
   }
 
-  @Test
-  void garbageAndOversizedHandshakesAreRefused() throws IOException {
-    try (PeerNet net = new PeerNet(4)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void garbageAndOversizedHandshakesAreRefused(PeerIo io) throws IOException {
+    try (PeerNet net = new PeerNet(4, io)) {
       net.start(3);
       try (RawPeer raw = new RawPeer(net.transports[3].boundAddress())) {
         raw.readHello();
@@ -148,9 +159,10 @@ class HandshakeTest {
     }
   }
 
-  @Test
-  void silentConnectionTimesOutInTheHandshake() throws IOException {
-    try (PeerNet net = new PeerNet(4)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void silentConnectionTimesOutInTheHandshake(PeerIo io) throws IOException {
+    try (PeerNet net = new PeerNet(4, io)) {
       net.start(3, shortTimeouts(), new PeerNet.Recorder(), net.group);
       try (RawPeer raw = new RawPeer(net.transports[3].boundAddress())) {
         raw.readHello(); // and never answer
@@ -159,9 +171,10 @@ class HandshakeTest {
     }
   }
 
-  @Test
-  void authenticatedPeerThatFallsSilentIsClosedAfterPings() throws IOException {
-    try (PeerNet net = new PeerNet(4)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void authenticatedPeerThatFallsSilentIsClosedAfterPings(PeerIo io) throws IOException {
+    try (PeerNet net = new PeerNet(4, io)) {
       net.start(3, shortTimeouts(), new PeerNet.Recorder(), net.group);
       try (RawPeer raw = new RawPeer(net.transports[3].boundAddress())) {
         handshake(raw, net.chain, 0, PeerNet.key(0), raw.readHello(), challenge(10));

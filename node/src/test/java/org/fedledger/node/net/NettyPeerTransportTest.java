@@ -6,19 +6,25 @@ import static org.fedledger.node.net.PeerNet.await;
 import static org.fedledger.node.net.PeerNet.payload;
 
 import com.google.protobuf.ByteString;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.EventLoopGroup;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Real Netty on loopback: delivery, order, reconnect, back-pressure and frame limits. */
+/**
+ * Real Netty on loopback, over NIO and over native epoll: delivery, order, reconnect,
+ * back-pressure and frame limits.
+ */
 class NettyPeerTransportTest {
   private static final int FRAMES = 2_000;
 
-  @Test
-  void fourValidatorsExchangeAllToAllIntactAndInOrder() {
-    try (PeerNet net = new PeerNet(4)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void fourValidatorsExchangeAllToAllIntactAndInOrder(PeerIo io) {
+    try (PeerNet net = new PeerNet(4, io)) {
       for (int v = 0; v < 4; v++) {
         net.start(v);
       }
@@ -70,9 +76,10 @@ class NettyPeerTransportTest {
     }
   }
 
-  @Test
-  void broadcastReachesEveryOtherValidator() {
-    try (PeerNet net = new PeerNet(4)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void broadcastReachesEveryOtherValidator(PeerIo io) {
+    try (PeerNet net = new PeerNet(4, io)) {
       for (int v = 0; v < 4; v++) {
         net.start(v);
       }
@@ -89,9 +96,47 @@ class NettyPeerTransportTest {
     }
   }
 
+  /** Same bytes on the wire: validators on NIO and on epoll connect and talk in both directions. */
   @Test
-  void restartedPeerReconnectsAndTrafficResumes() {
-    try (PeerNet net = new PeerNet(4)) {
+  void nioAndEpollValidatorsInteroperate() {
+    try (PeerNet net = new PeerNet(4, PeerIo.NIO)) {
+      EventLoopGroup epoll = PeerNet.newGroup(PeerIo.EPOLL, 1);
+      try {
+        net.start(0);
+        net.start(1, PeerNet.testConfig(), new PeerNet.Recorder(), epoll);
+        net.start(2);
+        net.start(3, PeerNet.testConfig(), new PeerNet.Recorder(), epoll);
+        assertThat(net.transports[1].io()).isEqualTo(PeerIo.EPOLL);
+        assertThat(net.transports[2].io()).isEqualTo(PeerIo.NIO);
+        net.awaitFullyConnected(0, 1, 2, 3);
+        for (int from = 0; from < 4; from++) {
+          assertThat(net.transports[from].broadcast(payload(from, 9, from))).isEqualTo(3);
+        }
+        for (int to = 0; to < 4; to++) {
+          for (int from = 0; from < 4; from++) {
+            if (from != to) {
+              int f = from;
+              int t = to;
+              await(f + " heard at " + t, () -> net.recorders[t].count(f) == 1);
+              assertThat(net.recorders[t].from(f)).containsExactly(payload(f, 9, f));
+            }
+          }
+        }
+      } finally {
+        for (NettyPeerTransport t : net.transports) {
+          if (t != null) {
+            t.close(); // before their group goes away
+          }
+        }
+        epoll.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void restartedPeerReconnectsAndTrafficResumes(PeerIo io) {
+    try (PeerNet net = new PeerNet(4, io)) {
       for (int v = 0; v < 4; v++) {
         net.start(v);
       }
@@ -125,9 +170,10 @@ class NettyPeerTransportTest {
     }
   }
 
-  @Test
-  void deadPeerDoesNotBlockTheOthers() {
-    try (PeerNet net = new PeerNet(4)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void deadPeerDoesNotBlockTheOthers(PeerIo io) {
+    try (PeerNet net = new PeerNet(4, io)) {
       for (int v = 0; v < 3; v++) {
         net.start(v); // validator 3 never comes up
       }
@@ -144,12 +190,13 @@ class NettyPeerTransportTest {
     }
   }
 
-  @Test
-  void slowPeerIsBoundedAndDoesNotBlockTheOthers() throws Exception {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void slowPeerIsBoundedAndDoesNotBlockTheOthers(PeerIo io) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    NioEventLoopGroup slowLoop = new NioEventLoopGroup(1);
+    EventLoopGroup slowLoop = PeerNet.newGroup(io, 1);
     PeerTransportConfig small = PeerNet.testConfig().withWriteBuffer(64 << 10, 128 << 10);
-    try (PeerNet net = new PeerNet(4)) {
+    try (PeerNet net = new PeerNet(4, io)) {
       for (int v = 0; v < 3; v++) {
         net.start(v, small, new PeerNet.Recorder(), net.group);
       }
@@ -179,15 +226,17 @@ class NettyPeerTransportTest {
       }
       await("1 and 2 hear everything", () -> net.recorders[1].count(0) == FRAMES && net.recorders[2].count(0) == FRAMES);
       assertThat(net.recorders[1].from(0).get(FRAMES - 1)).isEqualTo(payload(0, 1, FRAMES - 1));
+      release.countDown(); // before closing: a blocked loop would hold every close to its timeout
     } finally {
       release.countDown();
       slowLoop.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
   }
 
-  @Test
-  void oversizedFrameClosesTheConnectionAndIsCounted() {
-    try (PeerNet net = new PeerNet(2)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void oversizedFrameClosesTheConnectionAndIsCounted(PeerIo io) {
+    try (PeerNet net = new PeerNet(2, io)) {
       net.start(0, PeerNet.testConfig().withFrameBytesMax(64 << 10), new PeerNet.Recorder(), net.group);
       net.start(1, PeerNet.testConfig().withFrameBytesMax(1 << 10), new PeerNet.Recorder(), net.group);
       net.awaitFullyConnected(0, 1);
@@ -211,9 +260,10 @@ class NettyPeerTransportTest {
     }
   }
 
-  @Test
-  void closeIsIdempotentAndRefusesRestart() {
-    try (PeerNet net = new PeerNet(2)) {
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void closeIsIdempotentAndRefusesRestart(PeerIo io) {
+    try (PeerNet net = new PeerNet(2, io)) {
       NettyPeerTransport t = net.start(0);
       t.close();
       t.close();

@@ -1,10 +1,11 @@
 package org.fedledger.node.net;
 
 import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,23 +23,38 @@ import org.fedledger.proto.Genesis;
 import org.fedledger.proto.GenesisValidator;
 
 /**
- * A test network of peer transports on loopback sharing one event loop group: validators on
- * ephemeral ports, each one's address looked up at every dial so a restart on a new port works.
+ * A test network of peer transports on loopback sharing one event loop group of one Netty
+ * transport (NIO or epoll): validators on ephemeral ports, each one's address looked up at every
+ * dial so a restart on a new port works.
  */
 final class PeerNet implements AutoCloseable {
   /** Bound on every wait for a condition; a liveness bound, not a timing assertion. */
   static final long WAIT_MILLIS = 60_000;
 
   final Chain chain;
-  final EventLoopGroup group = new NioEventLoopGroup(2);
+  final PeerIo io;
+  final EventLoopGroup group;
   final Map<Integer, InetSocketAddress> addresses = new ConcurrentHashMap<>();
   final NettyPeerTransport[] transports;
   final Recorder[] recorders;
 
-  PeerNet(int n) {
+  PeerNet(int n, PeerIo io) {
+    this.io = io;
+    this.group = newGroup(io, 2);
     this.chain = chain("peer-net-test", n);
     this.transports = new NettyPeerTransport[n];
     this.recorders = new Recorder[n];
+  }
+
+  /**
+   * A group of {@code io}; skips the test where epoll cannot load (not Linux x86-64: PeerIoTest
+   * fails instead where it should load).
+   */
+  static EventLoopGroup newGroup(PeerIo io, int threads) {
+    if (io == PeerIo.EPOLL) {
+      assumeTrue(Epoll.isAvailable(), () -> "epoll unavailable here: " + PeerIo.reason(Epoll.unavailabilityCause()));
+    }
+    return io.newGroup(threads);
   }
 
   /** Fast reconnects for tests; everything else default. */
