@@ -15,7 +15,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -53,9 +52,6 @@ public final class NettyPeerTransport implements PeerTransport {
 
   /** Counts a queued payload by its frame size, so the water marks bound queued bytes. */
   private static final MessageSizeEstimator SIZE_ESTIMATOR = () -> msg -> {
-    if (msg instanceof ByteString) {
-      return Handshake.HEADER_BYTES + ((ByteString) msg).size();
-    }
     if (msg instanceof ByteBuf) {
       return ((ByteBuf) msg).readableBytes();
     }
@@ -165,38 +161,63 @@ public final class NettyPeerTransport implements PeerTransport {
 
   @Override
   public boolean send(int validator, ByteString payload) {
-    return sendTo(peer(validator), payload);
+    Peer peer = peer(validator);
+    Channel ch = channelFor(peer, payload);
+    if (ch == null) {
+      return false;
+    }
+    queue(peer, ch, PeerSession.payloadFrame(ch.alloc(), payload), payload.size());
+    return true;
   }
 
+  /** Encodes {@code payload} into one frame, written to every writable peer (a duplicate each). */
   @Override
   public int broadcast(ByteString payload) {
+    ByteBuf frame = null;
     int queued = 0;
-    for (Peer peer : peers) {
-      if (peer != null && sendTo(peer, payload)) {
-        queued++;
+    try {
+      for (Peer peer : peers) {
+        Channel ch = peer == null ? null : channelFor(peer, payload);
+        if (ch != null) {
+          if (frame == null) {
+            frame = PeerSession.payloadFrame(ch.alloc(), payload);
+          }
+          queue(peer, ch, frame.retainedDuplicate(), payload.size());
+          queued++;
+        }
+      }
+    } finally {
+      if (frame != null) {
+        frame.release();
       }
     }
     return queued;
   }
 
-  private boolean sendTo(Peer peer, ByteString payload) {
+  /** The channel to send {@code payload} to {@code peer} on, or null (counted) when it is dropped. */
+  private Channel channelFor(Peer peer, ByteString payload) {
     if (payload.size() > config.frameBytesMax()) {
       peer.drop(DropReason.OVERSIZED);
-      return false;
+      return null;
     }
     Channel ch = peer.channel.get();
     if (ch == null) {
       peer.drop(DropReason.NOT_CONNECTED);
-      return false;
+      return null;
     }
     if (!ch.isWritable()) {
       peer.drop(DropReason.BACKPRESSURE);
-      return false;
+      return null;
     }
+    return ch;
+  }
+
+  private static void queue(Peer peer, Channel ch, ByteBuf frame, int payloadBytes) {
+    peer.framesSent.increment();
+    peer.bytesSent.add(payloadBytes);
     // Written directly when called on the channel's event loop (the validator's consensus loop
     // runs there), else one task per frame; FlushConsolidationHandler batches the flushes.
-    ch.writeAndFlush(payload, ch.voidPromise());
-    return true;
+    ch.writeAndFlush(frame, ch.voidPromise());
   }
 
   @Override
@@ -333,8 +354,6 @@ public final class NettyPeerTransport implements PeerTransport {
         ch.pipeline()
             .addLast("flush", new FlushConsolidationHandler(FLUSH_AFTER_FLUSHES, true))
             .addLast("frames", new FrameDecoder())
-            .addLast("idle", new IdleStateHandler(
-                config.idleTimeoutMillis(), config.pingIntervalMillis(), 0, TimeUnit.MILLISECONDS))
             .addLast("session", new PeerSession(NettyPeerTransport.this, dialed));
       }
     };
@@ -370,7 +389,11 @@ public final class NettyPeerTransport implements PeerTransport {
 
   void deliver(int from, ByteString payload) {
     if (!closed) {
-      notifyListener(() -> listener.onMessage(from, payload));
+      try { // not notifyListener: no capturing lambda per frame
+        listener.onMessage(from, payload);
+      } catch (RuntimeException e) {
+        LOG.error("peer transport listener of validator {} failed", self, e);
+      }
     }
   }
 

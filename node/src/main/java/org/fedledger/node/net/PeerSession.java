@@ -6,13 +6,12 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import com.google.protobuf.UnsafeByteOperations;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
@@ -24,9 +23,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection's protocol: the handshake, then payload frames both ways. Inbound it gets
- * whole frames (length prefix stripped by the frame decoder); outbound it encodes payloads,
- * HELLO, AUTH and pings into frames. Runs on the channel's event loop only.
+ * One connection's protocol: the handshake, then payload frames both ways, and the idle
+ * watch of an open connection (a ping when nothing was written for the ping interval, closed
+ * when nothing arrived for the idle timeout). Inbound it gets whole frames (length prefix
+ * stripped by the frame decoder); outbound it passes payload frames (encoded once per
+ * broadcast by {@link #payloadFrame}) and encodes HELLO, AUTH and pings. Runs on the channel's
+ * event loop only.
+ *
+ * <p>The idle watch is one periodic task per connection and two plain fields touched per read
+ * batch and per write, instead of Netty's {@code IdleStateHandler}, which turns every write's
+ * void promise into a real one to listen for its completion (a promise, a listener entry and a
+ * notification per frame).
  */
 final class PeerSession extends ChannelDuplexHandler {
   private static final Logger LOG = LoggerFactory.getLogger(PeerSession.class);
@@ -49,6 +56,12 @@ final class PeerSession extends ChannelDuplexHandler {
   private PeerHello hello;
   private Peer peer;
   private ScheduledFuture<?> handshakeTimeout;
+  /** The idle watch of the open connection, every ping interval. */
+  private ScheduledFuture<?> idleCheck;
+  /** When the last read batch ended ({@link System#nanoTime()}). */
+  private long lastReadNanos;
+  /** Whether anything was written since the idle watch last looked. */
+  private boolean wroteSinceCheck;
 
   PeerSession(NettyPeerTransport transport, int dialed) {
     this.transport = transport;
@@ -78,7 +91,16 @@ final class PeerSession extends ChannelDuplexHandler {
     if (handshakeTimeout != null) {
       handshakeTimeout.cancel(false);
     }
+    if (idleCheck != null) {
+      idleCheck.cancel(false);
+    }
     ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    lastReadNanos = System.nanoTime();
+    ctx.fireChannelReadComplete();
   }
 
   @Override
@@ -118,6 +140,12 @@ final class PeerSession extends ChannelDuplexHandler {
     transport.deliver(peer.validator, payload);
   }
 
+  /** A payload frame ({@code length | KIND_PAYLOAD | payload}) in a new direct buffer of {@code alloc}. */
+  static ByteBuf payloadFrame(ByteBufAllocator alloc, ByteString payload) {
+    ByteBuf out = alloc.ioBuffer(Handshake.HEADER_BYTES + payload.size());
+    return out.writeInt(1 + payload.size()).writeByte(Handshake.KIND_PAYLOAD).writeBytes(payload.asReadOnlyByteBuffer());
+  }
+
   private void onHello(ChannelHandlerContext ctx, ByteBuf frame) {
     Optional<PeerHello> parsed = parse(frame, PeerHello.parser());
     if (parsed.isEmpty()) {
@@ -154,18 +182,36 @@ final class PeerSession extends ChannelDuplexHandler {
     state = State.OPEN;
     ctx.pipeline().get(FrameDecoder.class).open(transport.config().frameBytesMax());
     peer = transport.peer(from);
+    lastReadNanos = System.nanoTime();
+    long pingMillis = transport.config().pingIntervalMillis();
+    idleCheck = ctx.executor().scheduleAtFixedRate(() -> checkIdle(ctx), pingMillis, pingMillis, TimeUnit.MILLISECONDS);
     transport.onAuthenticated(peer, ctx.channel());
+  }
+
+  /**
+   * Every ping interval while open: closes a connection on which nothing arrived for the idle
+   * timeout; pings when nothing was written since the last look (so for at least one interval).
+   */
+  private void checkIdle(ChannelHandlerContext ctx) {
+    if (state != State.OPEN) {
+      return;
+    }
+    long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastReadNanos);
+    if (idleMillis >= transport.config().idleTimeoutMillis()) {
+      refuse(ctx, CloseReason.IDLE_TIMEOUT, "nothing from validator " + peer.validator + " for " + idleMillis + " ms");
+      return;
+    }
+    if (!wroteSinceCheck) {
+      ctx.channel().writeAndFlush(PING, ctx.channel().voidPromise());
+    }
+    wroteSinceCheck = false;
   }
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof ByteString) {
-      ByteString payload = (ByteString) msg;
-      ByteBuf out = ctx.alloc().ioBuffer(Handshake.HEADER_BYTES + payload.size());
-      out.writeInt(1 + payload.size()).writeByte(Handshake.KIND_PAYLOAD).writeBytes(payload.asReadOnlyByteBuffer());
-      peer.framesSent.increment();
-      peer.bytesSent.add(payload.size());
-      ctx.write(out, promise);
+    if (msg instanceof ByteBuf) { // a payload frame, encoded and counted by the transport
+      wroteSinceCheck = true;
+      ctx.write(msg, promise);
     } else if (msg == PING) {
       ctx.write(ctx.alloc().ioBuffer(Handshake.HEADER_BYTES).writeInt(1).writeByte(Handshake.KIND_PING), promise);
     } else if (msg instanceof PeerHello) {
@@ -181,20 +227,6 @@ final class PeerSession extends ChannelDuplexHandler {
     byte[] body = message.toByteArray();
     return ctx.alloc().ioBuffer(Handshake.HEADER_BYTES + body.length)
         .writeInt(1 + body.length).writeByte(kind).writeBytes(body);
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && state == State.OPEN) {
-      IdleState idle = ((IdleStateEvent) evt).state();
-      if (idle == IdleState.WRITER_IDLE) {
-        ctx.channel().writeAndFlush(PING, ctx.channel().voidPromise());
-      } else if (idle == IdleState.READER_IDLE) {
-        refuse(ctx, CloseReason.IDLE_TIMEOUT, "nothing from validator " + peer.validator + " for "
-            + transport.config().idleTimeoutMillis() + " ms");
-      }
-    }
-    ctx.fireUserEventTriggered(evt);
   }
 
   @Override
