@@ -56,6 +56,12 @@
  * above kept to bind the TLS session to the genesis keys by signing its exporter value) is the
  * planned hardening.
  *
+ * <h2>I/O</h2>
+ * Linux's native epoll transport where its library loads, else NIO ({@link
+ * org.fedledger.node.net.PeerIo}; {@code -Dio.netty.transport.noNative=true} forces NIO); both put
+ * the same bytes on the wire. A broadcast encodes its frame once into one direct buffer that every
+ * peer's channel writes; flushes are consolidated to one per channel per event-loop task.
+ *
  * <p>Threads: listener callbacks run on Netty I/O threads and must only enqueue. Must not be
  * imported by {@code consensus}, {@code ledger} or {@code contracts}; imports nothing of
  * {@code node} outside this package.

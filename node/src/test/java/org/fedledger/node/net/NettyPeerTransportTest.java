@@ -233,6 +233,31 @@ class NettyPeerTransportTest {
     }
   }
 
+  /** Pings keep a link without traffic open well past the idle timeout; the watch closes none. */
+  @ParameterizedTest
+  @EnumSource(PeerIo.class)
+  void quietLinkIsKeptOpenByPings(PeerIo io) throws InterruptedException {
+    PeerTransportConfig d = PeerNet.testConfig();
+    PeerTransportConfig pings = new PeerTransportConfig(d.frameBytesMax(), d.writeBufferLowBytes(),
+        d.writeBufferHighBytes(), d.reconnectInitialMillis(), d.reconnectMaxMillis(), d.handshakeTimeoutMillis(),
+        50, 1_000, d.shutdownTimeoutMillis());
+    try (PeerNet net = new PeerNet(2, io)) {
+      net.start(0, pings, new PeerNet.Recorder(), net.group);
+      net.start(1, pings, new PeerNet.Recorder(), net.group);
+      net.awaitFullyConnected(0, 1);
+      Thread.sleep(2_500); // two and a half idle timeouts with nothing but pings
+      for (int v = 0; v < 2; v++) {
+        assertThat(net.transports[v].closedConnections().get(CloseReason.IDLE_TIMEOUT)).isZero();
+        assertThat(net.transports[v].peerStatus().get(0).connected()).isTrue();
+      }
+      // Never reconnected: the link that came up first is still the one in use.
+      assertThat(net.recorders[0].events).containsExactly("connected 1");
+      assertThat(net.recorders[1].events).containsExactly("connected 0");
+      assertThat(net.transports[0].send(1, payload(0, 1, 1))).isTrue();
+      await("1 hears 0", () -> net.recorders[1].count(0) == 1);
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(PeerIo.class)
   void oversizedFrameClosesTheConnectionAndIsCounted(PeerIo io) {
