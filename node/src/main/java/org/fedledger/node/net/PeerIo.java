@@ -11,7 +11,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * <p>Why epoll: NIO reaches the kernel through the JDK's selector and socket-channel layers
  * (selection keys, locks, a wake-up pipe, ByteBuffer arrays per gathering write); the native
  * transport calls {@code epoll_wait}, {@code writev} and {@code eventfd} itself on the memory
- * addresses of Netty's buffers, with less work and less garbage per wake-up and per write. The native library ships in {@code netty-transport-native-epoll}
- * (classifier {@code linux-x86_64}); elsewhere, or with {@code -Dio.netty.transport.noNative=true},
- * {@link #best()} falls back to NIO and logs why.
+ * addresses of Netty's buffers, with less work and less garbage per wake-up and per write. The
+ * native library ships in {@code netty-transport-native-epoll} (classifier {@code linux-x86_64});
+ * elsewhere, or with {@code -Dio.netty.transport.noNative=true}, {@link #best()} falls back to
+ * NIO and logs why.
  */
 public enum PeerIo {
   /** The JDK's selector-based transport: works everywhere. */
@@ -84,20 +84,14 @@ public enum PeerIo {
    */
   public static PeerIo of(EventLoopGroup group) {
     Objects.requireNonNull(group, "group");
-    Optional<PeerIo> io = ofGroup(group);
-    return io.orElseThrow(() -> new IllegalArgumentException("the peer transport runs on a NioEventLoopGroup or an "
-        + "EpollEventLoopGroup, got " + group.getClass().getName()));
-  }
-
-  private static Optional<PeerIo> ofGroup(EventLoopGroup group) {
     if (group instanceof NioEventLoopGroup) {
-      return Optional.of(NIO);
+      return NIO;
     }
-    try {
-      return group instanceof EpollEventLoopGroup ? Optional.of(EPOLL) : Optional.empty();
-    } catch (LinkageError noEpollClasses) {
-      return Optional.empty();
+    if (group instanceof EpollEventLoopGroup) { // loads the class only, never the native library
+      return EPOLL;
     }
+    throw new IllegalArgumentException("the peer transport runs on a NioEventLoopGroup or an EpollEventLoopGroup, got "
+        + group.getClass().getName());
   }
 
   /**
