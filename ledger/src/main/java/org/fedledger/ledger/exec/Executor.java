@@ -65,6 +65,17 @@ public final class Executor {
     }
   }
 
+  /**
+   * How often changing or deleting a state entry reused the expansion this executor remembered
+   * for its old value ({@code hits}) instead of computing it ({@code misses}).
+   */
+  public record ExpansionStats(long hits, long misses) {}
+
+  /** The expansion cache's counts since this executor was made. */
+  public ExpansionStats expansionStats() {
+    return new ExpansionStats(expansions.hits(), expansions.misses());
+  }
+
   /** The contracts, in registration order. */
   public List<Contract> contracts() {
     return contracts;
