@@ -37,6 +37,16 @@ public final class LtHash {
   private static final VarHandle LE_SHORT =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
+  /**
+   * How entries are expanded: {@code clone} (default: the prefix's digest state cloned per
+   * counter, 65 compressions and 64 small short-lived clones) or {@code direct} (its definition,
+   * 128 compressions, no allocation at all). Same bits either way; the system property
+   * {@value #EXPANSION_PROPERTY} chooses, for measuring one against the other.
+   */
+  public static final String EXPANSION_PROPERTY = "fedledger.lattice.expansion";
+
+  private static final boolean DIRECT = expansionIsDirect(System.getProperty(EXPANSION_PROPERTY, "clone"));
+
   /** Values of at most this many bytes are digested from a copy in the thread's buffer. */
   private static final int COPIED_BYTES = 4_096;
 
@@ -58,8 +68,22 @@ public final class LtHash {
     final byte[] seed = new byte[64 + 4];
     /** Serialized lanes, for {@link #root()}; also the copy of a small value being digested. */
     final byte[] bytes = new byte[Math.max(BYTES, COPIED_BYTES)];
-    /** Whether this provider's SHA-256 state can be cloned (asked once, so no expansion fails midway). */
-    final boolean cloneable = cloneable(prefix);
+    /**
+     * Whether to clone the prefix's state: chosen, and this provider's SHA-256 state can be
+     * cloned (asked once, so no expansion fails midway).
+     */
+    final boolean cloneable = !DIRECT && cloneable(prefix);
+  }
+
+  private static boolean expansionIsDirect(String choice) {
+    switch (choice) {
+      case "clone":
+        return false;
+      case "direct":
+        return true;
+      default:
+        throw new IllegalStateException(EXPANSION_PROPERTY + " must be clone or direct, not " + choice);
+    }
   }
 
   private static boolean cloneable(MessageDigest md) {
