@@ -21,12 +21,14 @@ import org.fedledger.ledger.crypto.Hash;
  * <p>The state root published in block headers and checkpoints is {@link #root()}, the SHA-256
  * of the 2048 lane bytes.
  *
- * <p><b>Cost.</b> An expansion, a digest and a root allocate nothing per counter or per call
- * beyond their results: each thread reuses its own digests and buffers. {@link #copy()} shares
- * the lanes until either copy is next written (copy on write), so the copies a block's execution
- * and its commit take of the head's lattice cost one 2 KiB clone in all. Not thread-safe: a
- * lattice is written by one thread at a time, and a copy taken on another thread must be ordered
- * with the writes (as any copy must).
+ * <p><b>Cost.</b> Adding or removing an entry, a digest and a root allocate no buffers: each
+ * thread reuses its own digests and arrays. The one allocation left is the SHA-256 state cloned
+ * per counter ({@link #EXPANSION_PROPERTY}), cheaper than the compression it saves.
+ * {@link #copy()} shares the lanes until either lattice is next written (copy on write), so the
+ * copies a block's execution and its commit take of the head's lattice cost one 2 KiB clone in
+ * all. Not thread-safe: a lattice is written by one thread at a time, and a copy taken on
+ * another thread must be ordered with the writes (as any copy must); copies of a lattice no one
+ * writes may be taken from any number of threads at once.
  */
 public final class LtHash {
   /** Number of 16-bit lanes. */
@@ -206,11 +208,6 @@ public final class LtHash {
     byte[] out = new byte[32];
     digest(SCRATCH.get(), bytes, out);
     return out;
-  }
-
-  /** SHA-256 of {@code bytes} into {@code out[0, 32)}. */
-  static void digest(ByteString bytes, byte[] out) {
-    digest(SCRATCH.get(), bytes, out);
   }
 
   private static void digest(Scratch s, ByteString bytes, byte[] out) {
