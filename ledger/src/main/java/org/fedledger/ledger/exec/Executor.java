@@ -65,6 +65,17 @@ public final class Executor {
     }
   }
 
+  /**
+   * How often changing or deleting a state entry reused the expansion this executor remembered
+   * for its old value ({@code hits}) instead of computing it ({@code misses}).
+   */
+  public record ExpansionStats(long hits, long misses) {}
+
+  /** The expansion cache's counts since this executor was made. */
+  public ExpansionStats expansionStats() {
+    return new ExpansionStats(expansions.hits(), expansions.misses());
+  }
+
   /** The contracts, in registration order. */
   public List<Contract> contracts() {
     return contracts;
@@ -111,7 +122,8 @@ public final class Executor {
     Transaction tx = ptx.tx();
     Receipt.Builder receipt = Receipt.newBuilder()
         .setTxId(ptx.id().bytes()).setHeight(block.height()).setIndex(index);
-    NonceWindow nonces = NonceWindow.load(blockState, tx.getSigner(), nonceWindow);
+    ByteString nonceKey = NonceWindow.key(tx.getSigner());
+    NonceWindow nonces = NonceWindow.loadAt(blockState, nonceKey, nonceWindow);
     switch (nonces.check(tx.getNonce())) {
       case REPLAYED:
         return reject(receipt, NONCE_REPLAYED, "nonce " + Long.toUnsignedString(tx.getNonce()) + " was already used");
@@ -122,7 +134,7 @@ public final class Executor {
         break;
     }
     nonces.record(tx.getNonce());
-    nonces.store(blockState, tx.getSigner());
+    nonces.storeAt(blockState, nonceKey);
 
     Contract contract = dispatch.get(tx.getPayloadCase());
     if (contract == null) {

@@ -1,6 +1,11 @@
 package org.fedledger.ledger.exec;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -16,6 +21,10 @@ import java.util.Optional;
 public final class NonceWindow {
   /** State key prefix. */
   public static final String PREFIX = "nonce/";
+
+  private static final byte[] PREFIX_BYTES = PREFIX.getBytes(StandardCharsets.UTF_8);
+  private static final VarHandle BE_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   /** Why a nonce was refused. */
   public enum Verdict {
@@ -38,23 +47,31 @@ public final class NonceWindow {
     this.empty = true;
   }
 
-  /** The state key of {@code signer}'s window. */
+  /** The state key of {@code signer}'s window (one flat array: quick to hash and compare). */
   public static ByteString key(ByteString signer) {
-    return ByteString.copyFromUtf8(PREFIX).concat(signer);
+    byte[] k = new byte[PREFIX_BYTES.length + signer.size()];
+    System.arraycopy(PREFIX_BYTES, 0, k, 0, PREFIX_BYTES.length);
+    signer.copyTo(k, PREFIX_BYTES.length);
+    return UnsafeByteOperations.unsafeWrap(k); // a fresh array, never written again
   }
 
   /** Loads {@code signer}'s window from {@code state}, or an empty one. */
   public static NonceWindow load(StateView state, ByteString signer, int window) {
+    return loadAt(state, key(signer), window);
+  }
+
+  /** Loads the window stored under {@code key} (a {@link #key}) from {@code state}, or an empty one. */
+  static NonceWindow loadAt(StateView state, ByteString key, int window) {
     NonceWindow w = new NonceWindow(window);
-    Optional<ByteString> stored = state.get(key(signer));
+    Optional<ByteString> stored = state.get(key);
     if (stored.isPresent()) {
       ByteString b = stored.get();
       if (b.size() != 8 + window / 8) {
         throw new IllegalStateException("nonce window of unexpected size " + b.size());
       }
       w.empty = false;
-      w.highest = b.substring(0, 8).asReadOnlyByteBuffer().getLong();
-      java.nio.ByteBuffer buf = b.substring(8).asReadOnlyByteBuffer();
+      java.nio.ByteBuffer buf = b.asReadOnlyByteBuffer(); // big-endian, as stored
+      w.highest = buf.getLong();
       for (int i = 0; i < w.bits.length; i++) {
         w.bits[i] = buf.getLong();
       }
@@ -97,12 +114,17 @@ public final class NonceWindow {
 
   /** Writes the window to {@code state}. */
   public void store(State state, ByteString signer) {
-    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8 + window / 8);
-    buf.putLong(highest);
-    for (long word : bits) {
-      buf.putLong(word);
+    storeAt(state, key(signer));
+  }
+
+  /** Writes the window to {@code state} under {@code key} (the signer's {@link #key}). */
+  void storeAt(State state, ByteString key) {
+    byte[] out = new byte[8 + window / 8];
+    BE_LONG.set(out, 0, highest);
+    for (int i = 0; i < bits.length; i++) {
+      BE_LONG.set(out, 8 + 8 * i, bits[i]);
     }
-    state.put(key(signer), ByteString.copyFrom(buf.array()));
+    state.put(key, UnsafeByteOperations.unsafeWrap(out)); // a fresh array, never written again
   }
 
   private boolean isSet(int i) {

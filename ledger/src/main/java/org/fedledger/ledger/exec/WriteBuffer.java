@@ -30,8 +30,12 @@ public final class WriteBuffer implements State {
 
   @Override
   public Optional<ByteString> get(ByteString key) {
-    if (writes.containsKey(key)) {
-      return Optional.ofNullable(writes.get(key));
+    ByteString mine = writes.get(key);
+    if (mine != null) {
+      return Optional.of(mine);
+    }
+    if (!writes.isEmpty() && writes.containsKey(key)) {
+      return Optional.empty(); // deleted here
     }
     return parent.get(key);
   }

@@ -10,6 +10,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 /** Remembered expansions give the same lattice as expanding every entry afresh. */
 class ExpansionsTest {
@@ -25,6 +26,7 @@ class ExpansionsTest {
     LtHash cached = new LtHash();
     LtHash fresh = new LtHash();
     Map<ByteString, ByteString> state = new HashMap<>();
+    long removals = 0;
     for (int w : writes) {
       ByteString key = ByteString.copyFromUtf8("k" + (w % 5));
       // values small (kept and compared as they are) and large (compared by digest)
@@ -37,6 +39,7 @@ class ExpansionsTest {
       }
       ByteString old = state.get(key);
       if (old != null) {
+        removals++;
         expansions.remove(cached, key, old);
         fresh.remove(key, old);
       }
@@ -49,8 +52,26 @@ class ExpansionsTest {
       }
       assertThat(cached).isEqualTo(fresh);
     }
+    assertThat(expansions.hits() + expansions.misses()).as("every removal counted once")
+        .isEqualTo(removals);
     LtHash rebuilt = new LtHash();
     state.forEach(rebuilt::add);
     assertThat(cached.root()).isEqualTo(rebuilt.root());
+  }
+
+  /** Changing a value added by the previous block reuses its expansion, small values and large. */
+  @Test
+  void aChangedValueAddedLatelyIsAHit() {
+    Expansions expansions = new Expansions(16);
+    LtHash lattice = new LtHash();
+    ByteString key = ByteString.copyFromUtf8("nonce/a");
+    ByteString large = ByteString.copyFromUtf8("L".repeat(Expansions.SMALL_VALUE_BYTES + 1));
+    expansions.add(lattice, key, ByteString.copyFromUtf8("v1"));
+    expansions.remove(lattice, key, ByteString.copyFromUtf8("v1"));
+    expansions.add(lattice, key, large);
+    expansions.remove(lattice, key, large);
+    assertThat(expansions.hits()).isEqualTo(2);
+    expansions.remove(lattice, ByteString.copyFromUtf8("never/added"), ByteString.copyFromUtf8("v"));
+    assertThat(expansions.misses()).isEqualTo(1);
   }
 }

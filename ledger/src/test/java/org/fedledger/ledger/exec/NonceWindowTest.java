@@ -94,4 +94,23 @@ class NonceWindowTest {
   Arbitrary<Integer> windows() {
     return Arbitraries.of(64, 128, 192);
   }
+
+  /** The stored form and key are those documented: 8 bytes big-endian highest, then the bitmap's words big-endian. */
+  @Test
+  void storedBytesAreTheDocumentedLayout() {
+    ByteString signer = ByteString.copyFromUtf8("0123456789abcdef0123456789abcdef").substring(3, 30);
+    MemoryState s = new MemoryState();
+    NonceWindow w = NonceWindow.load(s, signer, 128);
+    w.record(0x0102030405060708L);
+    w.record(0x0102030405060708L - 70);
+    w.store(s, signer);
+    java.nio.ByteBuffer expected = java.nio.ByteBuffer.allocate(8 + 16);
+    expected.putLong(0x0102030405060708L).putLong(1L).putLong(1L << 6);
+    ByteString key = ByteString.copyFromUtf8(NonceWindow.PREFIX).concat(signer);
+    assertThat(NonceWindow.key(signer)).isEqualTo(key);
+    assertThat(s.get(key)).contains(ByteString.copyFrom(expected.array()));
+    NonceWindow again = NonceWindow.load(s, signer, 128);
+    assertThat(again.check(0x0102030405060708L - 70)).isEqualTo(NonceWindow.Verdict.REPLAYED);
+    assertThat(again.check(0x0102030405060708L - 69)).isEqualTo(NonceWindow.Verdict.ACCEPTED);
+  }
 }
