@@ -349,7 +349,7 @@ public final class LedgerStore implements AutoCloseable {
     return !indexedHere.contains(r.getTxId()) && Scans.get(db, txIndex, r.getTxId().toByteArray()) == null;
   }
 
-  private void fillBatch(WriteBatch batch, List<BlockCommit> commits, List<ChainHead> heads) throws RocksDBException {
+  private void fillBatch(BatchBuilder batch, List<BlockCommit> commits, List<ChainHead> heads) {
     TreeSet<ByteString> indexedHere = new TreeSet<>(ByteString.unsignedLexicographicalComparator());
     for (int i = 0; i < commits.size(); i++) {
       fillBlock(batch, commits.get(i).block(), commits.get(i).result(), heads.get(i), indexedHere);
@@ -360,14 +360,14 @@ public final class LedgerStore implements AutoCloseable {
   }
 
   /** The records of one block; {@code indexedHere}: transaction ids indexed earlier in this batch. */
-  private void fillBlock(WriteBatch batch, CertifiedBlock block, BlockResult result, ChainHead head,
-      TreeSet<ByteString> indexedHere) throws RocksDBException {
+  private void fillBlock(BatchBuilder batch, CertifiedBlock block, BlockResult result, ChainHead head,
+      TreeSet<ByteString> indexedHere) {
     byte[] h = Codec.height(head.height());
-    batch.put(blocks, h, block.toByteArray());
+    batch.put(blocks, h, block);
     batch.put(blockHash, head.hash().toByteArray(), h);
     for (Receipt r : result.receipts()) {
       byte[] location = Codec.location(head.height(), r.getIndex());
-      batch.put(receipts, location, r.toByteArray());
+      batch.put(receipts, location, r);
       if (mayBeFirst(r, indexedHere)) {
         indexedHere.add(r.getTxId());
         batch.put(txIndex, r.getTxId().toByteArray(), location);
@@ -375,28 +375,29 @@ public final class LedgerStore implements AutoCloseable {
     }
     if (!result.endEvents().isEmpty()) {
       Receipt end = Receipt.newBuilder().setHeight(head.height()).addAllEvents(result.endEvents()).build();
-      batch.put(receipts, Codec.location(head.height(), END_EVENTS_INDEX), end.toByteArray());
+      batch.put(receipts, Codec.location(head.height(), END_EVENTS_INDEX), end);
     }
     for (Map.Entry<ByteString, ByteString> w : result.writes().entrySet()) {
       if (w.getValue() == null) {
         batch.delete(state, w.getKey().toByteArray());
       } else {
-        batch.put(state, w.getKey().toByteArray(), w.getValue().toByteArray());
+        batch.put(state, w.getKey().toByteArray(), w.getValue());
       }
     }
     batch.put(meta, Codec.concat(META_ROOT_AT, h), result.stateRoot().toByteArray());
   }
 
-  /** A batch filler that may fail inside RocksDB. */
+  /** Adds the records of one write to a batch. */
   @FunctionalInterface
   private interface BatchFiller {
-    void fill(WriteBatch batch) throws RocksDBException;
+    void fill(BatchBuilder batch);
   }
 
   private void write(Durability durability, BatchFiller filler) {
     checkOpen();
-    try (WriteBatch batch = new WriteBatch()) {
-      filler.fill(batch);
+    BatchBuilder records = new BatchBuilder();
+    filler.fill(records);
+    try (WriteBatch batch = records.build()) {
       db.write(durability == Durability.SYNC ? syncWrite : groupWrite, batch);
     } catch (RocksDBException e) {
       throw new StoreException("write to ledger store " + dir + " failed: " + e.getMessage(), e);
