@@ -31,7 +31,6 @@ import org.rocksdb.WALRecoveryMode;
  *       of ~200,000 entries; a read sorts a copy of the memtable (fine at start, slow if ever done
  *       per message); the flush sorts it once. Most records are deleted before their memtable is
  *       flushed, so its SST files are small; no compression.
- *   <li>{@code state}: a smaller memtable ({@link #STATE_WRITE_BUFFER_BYTES}).
  *   <li>all but the hash-keyed and consensus families: LZ4 instead of rocksdbjni's default Snappy,
  *       which spent ~3× the flush CPU of no compression on block-like data, compressed it too
  *       little for RocksDB to keep (it stores a block raw unless compression saves 1/8), where LZ4
@@ -45,13 +44,6 @@ final class StoreOptions implements AutoCloseable {
       List.of("blocks", "block_hash", "tx_index", "receipts", "state", "consensus", "meta");
   /** Hash buckets of the {@code block_hash} and {@code tx_index} memtables (8 bytes each, from the memtable). */
   static final long INDEX_MEMTABLE_BUCKETS = 200_000;
-  /**
-   * Memtable size of {@code state}: its few keys are rewritten with every block and every version
-   * stays in the memtable until a flush, so a 64 MiB one held ~350,000 entries for ~100 live keys,
-   * and each insert and read descended a skiplist of that many scattered nodes. 8 MiB keeps it
-   * mostly in cache; its flushes write only the live keys.
-   */
-  static final long STATE_WRITE_BUFFER_BYTES = 8L << 20;
 
   private final DBOptions db;
   private final BloomFilter bloom;
@@ -67,14 +59,11 @@ final class StoreOptions implements AutoCloseable {
     ColumnFamilyOptions general = own(table(new ColumnFamilyOptions()).setCompressionType(CompressionType.LZ4_COMPRESSION));
     ColumnFamilyOptions hashIndex = own(hashIndex(table(new ColumnFamilyOptions())));
     ColumnFamilyOptions consensus = own(consensus(table(new ColumnFamilyOptions())));
-    ColumnFamilyOptions state = own(table(new ColumnFamilyOptions()).setCompressionType(CompressionType.LZ4_COMPRESSION)
-        .setWriteBufferSize(STATE_WRITE_BUFFER_BYTES));
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, general));
     for (String f : FAMILIES) {
       ColumnFamilyOptions o = switch (f) {
         case "block_hash", "tx_index" -> hashIndex;
         case "consensus" -> consensus;
-        case "state" -> state;
         default -> general;
       };
       descriptors.add(new ColumnFamilyDescriptor(f.getBytes(StandardCharsets.UTF_8), o));

@@ -57,7 +57,6 @@ class StoreOptionsTest {
       assertThat(loaded.get(ordered).memTableFactoryName()).as(ordered).isEqualTo("SkipListFactory");
       assertThat(loaded.get(ordered).compressionType()).as(ordered).isEqualTo(CompressionType.LZ4_COMPRESSION);
     }
-    assertThat(loaded.get("state").writeBufferSize()).isEqualTo(StoreOptions.STATE_WRITE_BUFFER_BYTES);
     assertThat(loaded.get("blocks").writeBufferSize()).as("RocksDB's default").isEqualTo(64L << 20);
     loaded.values().forEach(ColumnFamilyOptions::close);
   }
