@@ -55,6 +55,7 @@ class BenchmarksSmokeTest {
     BlockCommit b = new BlockCommit();
     b.transactions = 3;
     b.durability = Durability.GROUP;
+    b.votes = true;
     b.open();
     try {
       for (int i = 0; i < 2; i++) {

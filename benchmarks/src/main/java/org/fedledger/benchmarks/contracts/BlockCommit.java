@@ -5,8 +5,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.fedledger.consensus.LogKeys;
 import org.fedledger.contracts.fl.FlContract;
 import org.fedledger.benchmarks.Directories;
 import org.fedledger.ledger.chain.Blocks;
@@ -31,6 +35,8 @@ import org.fedledger.proto.CertifiedBlock;
 import org.fedledger.proto.CommitCertificate;
 import org.fedledger.proto.Envelope;
 import org.fedledger.proto.Genesis;
+import org.fedledger.proto.PrePreparedEntry;
+import org.fedledger.proto.SlotRecord;
 import org.fedledger.proto.GenesisAdmin;
 import org.fedledger.proto.GenesisValidator;
 import org.fedledger.proto.RegisterParticipant;
@@ -64,6 +70,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * signatures, about 200 bytes less). Building it (key generation, signing, execution) happens in a
  * per-invocation setup that JMH does not time, so only {@link LedgerStore#commitBlock} is
  * measured; wall-clock time per measured call is therefore much larger than the score.
+ *
+ * <p>With {@code votes}, each commit also carries what a validator's consensus driver writes with
+ * a block in the same WriteBatch under ONE_TX load ({@link LedgerStore#commitBlocks(List, Map,
+ * Durability)}): two slot records (~500 bytes each, the PRE-PREPARE's block, its signature and
+ * the prepared fields: the node writes 1.6 per block, the pre-prepared and the prepared record of
+ * a slot coalescing when they fall in one event-loop batch) and, K = 64 blocks later, the
+ * deletion of the slot's record and of its certify mark.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -80,6 +93,10 @@ public class BlockCommit {
   @Param({"1", "500"})
   public int transactions;
 
+  /** Whether each commit also writes a validator's consensus records (see the class comment). */
+  @Param({"false", "true"})
+  public boolean votes;
+
   /** Group commit or fsync per block. */
   @Param({"GROUP", "SYNC"})
   public Durability durability;
@@ -94,6 +111,8 @@ public class BlockCommit {
   long deviceCounter;
   CertifiedBlock next;
   BlockResult nextResult;
+  Map<ByteString, Optional<ByteString>> nextVotes = Map.of();
+  private static final int CHECKPOINT_INTERVAL_BLOCKS = 64;
 
   /** Opens a new store in a temporary directory and commits the genesis block. */
   @Setup(Level.Trial)
@@ -140,12 +159,33 @@ public class BlockCommit {
     Block block = Blocks.build(chain, head, txs, store.stateRoot(), head.height(), 0, 0, timestamp);
     next = CertifiedBlock.newBuilder().setBlock(block).setCertificate(certificate(height, Blocks.hash(block))).build();
     nextResult = result;
+    if (votes) {
+      nextVotes = voteRecords(height, block);
+    }
+  }
+
+  /** A validator's consensus-log changes written with block {@code height} (see the class comment). */
+  private Map<ByteString, Optional<ByteString>> voteRecords(long height, Block block) {
+    Hash hash = Blocks.hash(block);
+    ByteString signature = admin.sign(hash.bytes());
+    SlotRecord.Builder slot = SlotRecord.newBuilder().setSequence(height).setPrePreparedView(0).setBlock(block)
+        .setProposalSignature(signature)
+        .addPrePrepared(PrePreparedEntry.newBuilder().setSequence(height).setView(0).setBlockHash(hash.bytes()));
+    Map<ByteString, Optional<ByteString>> changes = new LinkedHashMap<>();
+    changes.put(LogKeys.slot(height + 1), Optional.of(slot.setSequence(height + 1).build().toByteString()));
+    changes.put(LogKeys.slot(height), Optional.of(slot.setSequence(height).setPrepared(true).setPreparedView(0)
+        .setPreparedHash(hash.bytes()).build().toByteString()));
+    if (height > CHECKPOINT_INTERVAL_BLOCKS) {
+      changes.put(LogKeys.slot(height - CHECKPOINT_INTERVAL_BLOCKS), Optional.empty());
+      changes.put(LogKeys.certify(height - CHECKPOINT_INTERVAL_BLOCKS), Optional.empty());
+    }
+    return changes;
   }
 
   /** Commits the prepared block. */
   @Benchmark
   public void commit() {
-    store.commitBlock(next, nextResult, durability);
+    store.commitBlocks(List.of(new LedgerStore.BlockCommit(next, nextResult)), nextVotes, durability);
   }
 
   /** The block {@link #prepareNextBlock} built (for the smoke test). */

@@ -64,8 +64,9 @@ public final class ConsensusLog {
    */
   public void write(Map<ByteString, Optional<ByteString>> changes, Durability durability) {
     checkOpen.run();
-    try (WriteBatch batch = new WriteBatch()) {
-      fill(batch, changes);
+    BatchBuilder records = new BatchBuilder();
+    fill(records, changes);
+    try (WriteBatch batch = records.build()) {
       db.write(options(durability), batch);
     } catch (RocksDBException e) {
       throw new StoreException("consensus log write failed: " + e.getMessage(), e);
@@ -73,10 +74,10 @@ public final class ConsensusLog {
   }
 
   /** Adds {@code changes} (as in {@link #write}) to {@code batch}, e.g. a commit's batch. */
-  void fill(WriteBatch batch, Map<ByteString, Optional<ByteString>> changes) throws RocksDBException {
+  void fill(BatchBuilder batch, Map<ByteString, Optional<ByteString>> changes) {
     for (Map.Entry<ByteString, Optional<ByteString>> c : changes.entrySet()) {
       if (c.getValue().isPresent()) {
-        batch.put(cf, c.getKey().toByteArray(), c.getValue().get().toByteArray());
+        batch.put(cf, c.getKey().toByteArray(), c.getValue().get());
       } else {
         batch.delete(cf, c.getKey().toByteArray());
       }

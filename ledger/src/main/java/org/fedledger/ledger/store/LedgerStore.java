@@ -23,16 +23,9 @@ import org.fedledger.proto.CertifiedBlock;
 import org.fedledger.proto.Event;
 import org.fedledger.proto.Receipt;
 import org.fedledger.proto.ReceiptStatus;
-import org.rocksdb.BlockBasedTableConfig;
-import org.rocksdb.BloomFilter;
-import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.DBOptions;
-import org.rocksdb.HashLinkedListMemTableConfig;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
@@ -57,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * <p>Column families and keys (heights are 8-byte big-endian):
  * <ul>
  *   <li>{@code blocks}: height → CertifiedBlock
- *   <li>{@code block_hash}: block hash → height (point lookups only: a hash memtable, see
- *       {@link #hashIndexOptions})
+ *   <li>{@code block_hash}: block hash → height (point lookups only; each family's RocksDB
+ *       options, e.g. its memtable and compression, are in {@link StoreOptions})
  *   <li>{@code tx_index}: tx id → height (8) ‖ index (4) of its FIRST occurrence (likewise)
  *   <li>{@code receipts}: height ‖ index (4) → Receipt; height ‖ 0xffffffff → end-of-block events
  *       as a Receipt with only {@code height} and {@code events} set
@@ -85,10 +78,6 @@ public final class LedgerStore implements AutoCloseable {
   private static final byte[] META_ROOT_AT = bytes("root/");
   /** The head record: height ‖ hash ‖ timestamp. */
   private static final int HEAD_BYTES = 8 + Hash.LENGTH + 8;
-  /** Hash buckets of the {@code block_hash} and {@code tx_index} memtables (8 bytes each, from the memtable). */
-  private static final long INDEX_MEMTABLE_BUCKETS = 200_000;
-  private static final String[] FAMILIES = {
-    "blocks", "block_hash", "tx_index", "receipts", "state", "consensus", "meta"};
 
   static {
     RocksDB.loadLibrary();
@@ -101,10 +90,7 @@ public final class LedgerStore implements AutoCloseable {
   private final Hash genesisHash;
   private final Durability defaultDurability;
   private final RocksDB db;
-  private final DBOptions dbOptions;
-  private final ColumnFamilyOptions cfOptions;
-  private final ColumnFamilyOptions indexOptions;
-  private final BloomFilter bloom;
+  private final StoreOptions options;
   private final List<ColumnFamilyHandle> handles;
   private final ColumnFamilyHandle blocks;
   private final ColumnFamilyHandle blockHash;
@@ -120,17 +106,13 @@ public final class LedgerStore implements AutoCloseable {
   private volatile Tip tip;
   private volatile boolean closed;
 
-  private LedgerStore(Path dir, Hash genesisHash, Durability defaultDurability, RocksDB db, DBOptions dbOptions,
-      ColumnFamilyOptions cfOptions, ColumnFamilyOptions indexOptions, BloomFilter bloom,
+  private LedgerStore(Path dir, Hash genesisHash, Durability defaultDurability, RocksDB db, StoreOptions options,
       List<ColumnFamilyHandle> handles) {
     this.dir = dir;
     this.genesisHash = genesisHash;
     this.defaultDurability = defaultDurability;
     this.db = db;
-    this.dbOptions = dbOptions;
-    this.cfOptions = cfOptions;
-    this.indexOptions = indexOptions;
-    this.bloom = bloom;
+    this.options = options;
     this.handles = handles;
     this.blocks = handles.get(1);
     this.blockHash = handles.get(2);
@@ -157,33 +139,16 @@ public final class LedgerStore implements AutoCloseable {
     } catch (IOException e) {
       throw new StoreException("cannot create data directory " + dir + ": " + e.getMessage(), e);
     }
-    // One writer: the hash memtables of the index families need writes to the memtable in turn.
-    DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-        .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery).setManualWalFlush(false)
-        .setMaxBackgroundJobs(2).setAllowConcurrentMemtableWrite(false);
-    BloomFilter bloom = new BloomFilter(10);
-    ColumnFamilyOptions cfo = new ColumnFamilyOptions()
-        .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom));
-    ColumnFamilyOptions indexOptions = hashIndexOptions(bloom);
-    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfo));
-    for (String f : FAMILIES) {
-      boolean hashKeyed = f.equals("block_hash") || f.equals("tx_index");
-      descriptors.add(new ColumnFamilyDescriptor(bytes(f), hashKeyed ? indexOptions : cfo));
-    }
+    StoreOptions options = new StoreOptions();
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB db;
     try {
-      db = RocksDB.open(dbo, dir.toString(), descriptors, handles);
+      db = RocksDB.open(options.db(), dir.toString(), options.descriptors(), handles);
     } catch (RocksDBException e) {
-      cfo.close();
-      indexOptions.close();
-      bloom.close();
-      dbo.close();
+      options.close();
       throw new StoreException("cannot open ledger store " + dir + ": " + e.getMessage(), e);
     }
-    LedgerStore store = new LedgerStore(dir, genesisHash, defaultDurability, db, dbo, cfo, indexOptions, bloom,
-        handles);
+    LedgerStore store = new LedgerStore(dir, genesisHash, defaultDurability, db, options, handles);
     try {
       store.pinGenesis();
       store.tip = store.loadTip();
@@ -192,21 +157,6 @@ public final class LedgerStore implements AutoCloseable {
       throw e;
     }
     return store;
-  }
-
-  /**
-   * The options of {@code block_hash} and {@code tx_index}, keyed by SHA-256 hashes and only ever
-   * read by point lookups: a hash-bucketed memtable (bucket by the key's first 8 bytes, a short
-   * sorted list per bucket) instead of the skiplist, whose insert descends ~20 levels of nodes
-   * scattered over the memtable, each a cache miss when keys are random. Lookups of absent keys
-   * (the intake's duplicate check of every new transaction) stop at an empty bucket. A flush sorts
-   * the memtable once; SST files and their bloom filters are as in the other families. Neither
-   * family can be iterated in key order across prefixes (nothing does).
-   */
-  private static ColumnFamilyOptions hashIndexOptions(BloomFilter bloom) {
-    return new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloom))
-        .useFixedLengthPrefixExtractor(8)
-        .setMemTableConfig(new HashLinkedListMemTableConfig().setBucketCount(INDEX_MEMTABLE_BUCKETS));
   }
 
   private void pinGenesis() {
@@ -399,7 +349,7 @@ public final class LedgerStore implements AutoCloseable {
     return !indexedHere.contains(r.getTxId()) && Scans.get(db, txIndex, r.getTxId().toByteArray()) == null;
   }
 
-  private void fillBatch(WriteBatch batch, List<BlockCommit> commits, List<ChainHead> heads) throws RocksDBException {
+  private void fillBatch(BatchBuilder batch, List<BlockCommit> commits, List<ChainHead> heads) {
     TreeSet<ByteString> indexedHere = new TreeSet<>(ByteString.unsignedLexicographicalComparator());
     for (int i = 0; i < commits.size(); i++) {
       fillBlock(batch, commits.get(i).block(), commits.get(i).result(), heads.get(i), indexedHere);
@@ -410,14 +360,14 @@ public final class LedgerStore implements AutoCloseable {
   }
 
   /** The records of one block; {@code indexedHere}: transaction ids indexed earlier in this batch. */
-  private void fillBlock(WriteBatch batch, CertifiedBlock block, BlockResult result, ChainHead head,
-      TreeSet<ByteString> indexedHere) throws RocksDBException {
+  private void fillBlock(BatchBuilder batch, CertifiedBlock block, BlockResult result, ChainHead head,
+      TreeSet<ByteString> indexedHere) {
     byte[] h = Codec.height(head.height());
-    batch.put(blocks, h, block.toByteArray());
+    batch.put(blocks, h, block);
     batch.put(blockHash, head.hash().toByteArray(), h);
     for (Receipt r : result.receipts()) {
       byte[] location = Codec.location(head.height(), r.getIndex());
-      batch.put(receipts, location, r.toByteArray());
+      batch.put(receipts, location, r);
       if (mayBeFirst(r, indexedHere)) {
         indexedHere.add(r.getTxId());
         batch.put(txIndex, r.getTxId().toByteArray(), location);
@@ -425,28 +375,29 @@ public final class LedgerStore implements AutoCloseable {
     }
     if (!result.endEvents().isEmpty()) {
       Receipt end = Receipt.newBuilder().setHeight(head.height()).addAllEvents(result.endEvents()).build();
-      batch.put(receipts, Codec.location(head.height(), END_EVENTS_INDEX), end.toByteArray());
+      batch.put(receipts, Codec.location(head.height(), END_EVENTS_INDEX), end);
     }
     for (Map.Entry<ByteString, ByteString> w : result.writes().entrySet()) {
       if (w.getValue() == null) {
         batch.delete(state, w.getKey().toByteArray());
       } else {
-        batch.put(state, w.getKey().toByteArray(), w.getValue().toByteArray());
+        batch.put(state, w.getKey().toByteArray(), w.getValue());
       }
     }
     batch.put(meta, Codec.concat(META_ROOT_AT, h), result.stateRoot().toByteArray());
   }
 
-  /** A batch filler that may fail inside RocksDB. */
+  /** Adds the records of one write to a batch. */
   @FunctionalInterface
   private interface BatchFiller {
-    void fill(WriteBatch batch) throws RocksDBException;
+    void fill(BatchBuilder batch);
   }
 
   private void write(Durability durability, BatchFiller filler) {
     checkOpen();
-    try (WriteBatch batch = new WriteBatch()) {
-      filler.fill(batch);
+    BatchBuilder records = new BatchBuilder();
+    filler.fill(records);
+    try (WriteBatch batch = records.build()) {
       db.write(durability == Durability.SYNC ? syncWrite : groupWrite, batch);
     } catch (RocksDBException e) {
       throw new StoreException("write to ledger store " + dir + " failed: " + e.getMessage(), e);
@@ -619,10 +570,7 @@ public final class LedgerStore implements AutoCloseable {
       db.close();
       syncWrite.close();
       groupWrite.close();
-      dbOptions.close();
-      cfOptions.close();
-      indexOptions.close();
-      bloom.close();
+      options.close();
     }
   }
 }
