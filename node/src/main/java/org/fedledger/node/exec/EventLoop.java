@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * their messages, then executes the blocks they committed and stores them all in one more write:
  * one write (and one fsync) covers every input that arrived during the previous one, and no
  * message leaves before the records of the step that decided it are written. When the blocks a
- * batch committed are small (at most {@link #JOINT_WRITE_TXS_MAX} transactions and
+ * batch stores are small (at most {@link #JOINT_WRITE_TXS_MAX} transactions and
  * {@link #JOINT_WRITE_BYTES_MAX} envelope bytes in all), they are executed first and stored in the
  * SAME write as the batch's records, before its messages leave: one write per batch instead of
  * two, at the cost of delaying the messages by their execution (tens of µs for such blocks; more
@@ -56,21 +56,64 @@ import org.slf4j.LoggerFactory;
  * Either way a block is stored only once executed and nothing leaves before the records that
  * decided it are written. Forwarded client transactions of one batch go out as one message.
  *
- * <p><b>Vote durability</b> ({@code votes}): {@link Durability#SYNC} fsyncs that write when a
- * Ready of the batch asks ({@link Ready#syncBeforeSend}: the records whose loss in a power failure
- * could break the protocol; a replica that restarts without the clean-stop marker abstains from
- * the votes it may have lost); {@link Durability#GROUP} hands it to the operating system (write(2),
- * RocksDB's write-ahead log, no fsync) before any message leaves, so a vote survives a process
- * crash or kill -9 but not an operating-system crash or power loss: after a power loss such a
- * replica may have forgotten a vote it sent and must be counted among the f faulty ones.
+ * <p><b>Vote durability</b> ({@code votes}): {@link Durability#SYNC} makes that write durable
+ * before the batch's messages leave when a Ready of the batch asks ({@link Ready#syncBeforeSend}:
+ * the records whose loss in a power failure could break the protocol); {@link Durability#GROUP}
+ * hands it to the operating system (write(2), RocksDB's write-ahead log, no fsync) before any
+ * message leaves, so a vote survives a process crash or kill -9 but not an operating-system crash
+ * or power loss: after a power loss such a replica may have forgotten a vote it sent and must be
+ * counted among the f faulty ones. With GROUP nothing below applies: no fsync thread, every batch
+ * goes at once, as described above.
+ *
+ * <p><b>The fsync is off the loop's thread</b> (SYNC). The loop writes a batch that asks for an
+ * fsync WITHOUT one, numbers the write, hands "durable up to write w" to its {@link WalSyncer}
+ * thread and goes on stepping the next inputs; one fsync covers every write made before it
+ * started (RocksDB's {@code syncWal()}, safe concurrently with writes), so while one runs the
+ * loop writes several batches and the next fsync covers them all. Until then the batch is
+ * {@link Held}: its messages (state-transfer answers too) and the blocks it committed. Held
+ * batches are released on the loop's thread strictly in order, each once the fsync covering its
+ * own write has completed and every batch before it was released (a batch that needs no fsync
+ * waits behind an earlier one that does): its messages are sent, its blocks are executed and
+ * stored (with the records of the batch being handled, in one write, when small) and announced.
+ * A block is therefore never stored, served, streamed or receipted before the records of the
+ * batch that committed it, and of every batch before, are durable. A failed fsync is final: the
+ * loop stops with a {@link org.fedledger.ledger.store.StoreException} and nothing held for it (or
+ * behind it) ever leaves. Stopping (or failing) drops held batches, like a crash right after their
+ * records were written, and joins the syncer before the loop reports itself stopped, so the store
+ * can be closed.
+ *
+ * <p><b>Why a power loss leaves a state the synchronous loop could also have left, as the peers
+ * see it.</b> RocksDB recovers its write-ahead log as a prefix (point-in-time recovery) and the
+ * loop's writes are numbered in log order, so after a power loss the store holds a prefix D of the
+ * writes, reaching at least the last write a completed fsync covered. Everything that left the
+ * node left from a released batch, hence was justified by records in writes inside D; a batch
+ * whose records are in D but whose messages were still held is the synchronous loop losing power
+ * after an fsync and before its sends (or its messages lost by the network: a restarted replica
+ * retransmits from its log), and records beyond D were never acted upon outside the process, like
+ * a synchronous write that lost power during its fsync. Whatever the replica did with state it
+ * believed "sent" but that was held (its own PREPARE or COMMIT counted towards its own quorums, a
+ * block prepared, committed or checkpointed on that count, a retransmission or view-change timer
+ * started, a VIEW-CHANGE or NEW-VIEW decided, a stable checkpoint collected with its own CHECKPOINT
+ * and the log below it deleted) lived in memory or in writes not yet covered, so it is lost with
+ * the power together with every effect it had: the messages waited in the same FIFO (a
+ * retransmission never overtakes its original), the committed blocks were not stored, so no client
+ * receipt, {@code GetBlock}, {@code StreamBlocks} or {@code BlockResponse} exposed a commit resting
+ * on an unsent vote. A kill -9 keeps every write (they reached the operating system) and loses only
+ * held messages: the synchronous loop killed between persist and send. Two orderings differ from
+ * the synchronous loop's and are invisible to peers: {@link Input.Executed} reaches the replica
+ * after inputs stepped while its block waited (as with slow execution; the consensus simulator
+ * interleaves it likewise), and a released block is stored in the write of a later batch, so a
+ * power loss can keep a later batch's records without an earlier batch's blocks (committed blocks
+ * are group-committed anyway and a lost suffix is fetched again; no record depends on a block
+ * being stored except through Executed, fed only after its write).
  *
  * <p><b>On the I/O thread.</b> Running the loop on the thread that reads and writes the peer
  * connections saves two thread wake-ups per peer message: a frame read by Netty is queued and
  * handled by a task of the same thread (all frames of one read cycle form one batch), and the
  * messages the loop sends are written to the channels directly, without a task hand-off. A
  * {@link #drain} task handles one batch and then re-schedules itself if more inputs wait, so
- * Netty interleaves its I/O between batches. The cost: while a batch writes to RocksDB (an
- * fsync with {@link Durability#SYNC}) or commits blocks, no peer frame is read or written;
+ * Netty interleaves its I/O between batches. The cost: while a batch writes to RocksDB or
+ * commits blocks, no peer frame is read or written (the fsync no longer counts: see above);
  * the loop was the bottleneck anyway, and frames wait in the sockets' buffers meanwhile.
  */
 final class EventLoop {
