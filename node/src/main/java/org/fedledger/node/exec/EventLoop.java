@@ -69,7 +69,10 @@ import org.slf4j.LoggerFactory;
  * fsync WITHOUT one, numbers the write, hands "durable up to write w" to its {@link WalSyncer}
  * thread and goes on stepping the next inputs; one fsync covers every write made before it
  * started (RocksDB's {@code syncWal()}, safe concurrently with writes), so while one runs the
- * loop writes several batches and the next fsync covers them all. Until then the batch is
+ * loop writes several batches and the next fsync covers them all. (At low load, when the loop
+ * had been idle for {@link #INLINE_IDLE_NANOS} before the batch and nothing is held, running or
+ * queued, the loop fsyncs the batch itself, as it always did: a hand-off would only add two
+ * thread wake-ups to the latency path.) Until then the batch is
  * {@link Held}: its messages (state-transfer answers too) and the blocks it committed. Held
  * batches are released on the loop's thread strictly in order, each once the fsync covering its
  * own write has completed and every batch before it was released (a batch that needs no fsync
@@ -134,6 +137,13 @@ final class EventLoop {
   static final int JOINT_WRITE_TXS_MAX = 16;
   /** Most envelope bytes of those transactions for the same (e.g. no batch of model updates). */
   static final long JOINT_WRITE_BYTES_MAX = 64 << 10;
+  /**
+   * Idle time before a batch above which, with no batch held, no fsync running and no input
+   * queued, the loop fsyncs the batch itself instead of handing it to the {@link WalSyncer}: at low
+   * load that saves two thread wake-ups per fsync on the latency path; under load drains follow
+   * each other closely and the syncer takes the fsyncs (only speed depends on this choice).
+   */
+  static final long INLINE_IDLE_NANOS = 50_000;
 
   private final int self;
   private final Replica replica;
@@ -179,6 +189,15 @@ final class EventLoop {
   private long writes;
   /** Highest write number this loop made durable itself (a block write with data.sync_commits). */
   private long writtenDurable;
+  /**
+   * True when the loop had been idle for {@link #INLINE_IDLE_NANOS} before the batch it handles:
+   * with nothing else in flight it fsyncs that batch itself (no thread hand-off on the latency
+   * path at low load); under load the syncer thread does.
+   */
+  private boolean idleBefore;
+  private final Runnable walSync;
+  private final long inlineIdleNanos;
+  private long lastDrainEndNanos;
   /** Height of the last block the replica committed that is stored, to be stored or held. */
   private long queuedHeight;
   private long syncTarget;
@@ -197,17 +216,18 @@ final class EventLoop {
       PeerTransport transport, CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax, Durability votes,
       int forwardTxsMax, long forwardBytesMax) {
     this(executor, self, replica, store, committer, transport, feed, metrics, pending, queueMax, votes, forwardTxsMax,
-        forwardBytesMax, store::sync);
+        forwardBytesMax, store::sync, INLINE_IDLE_NANOS);
   }
 
   /**
    * As above; {@code walSync} makes every write so far durable ({@link LedgerStore#sync} in a
    * validator; a test seam), run on the loop's {@link WalSyncer} thread when {@code votes} is
-   * {@link Durability#SYNC}.
+   * {@link Durability#SYNC}, or on the loop's own after {@code inlineIdleNanos} of idleness
+   * ({@link #INLINE_IDLE_NANOS}; {@link Long#MAX_VALUE}: never).
    */
   EventLoop(Executor executor, int self, Replica replica, LedgerStore store, BlockCommitter committer,
       PeerTransport transport, CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax, Durability votes,
-      int forwardTxsMax, long forwardBytesMax, Runnable walSync) {
+      int forwardTxsMax, long forwardBytesMax, Runnable walSync, long inlineIdleNanos) {
     if (queueMax < 1) {
       throw new IllegalArgumentException("queueMax must be positive, got " + queueMax);
     }
@@ -225,6 +245,8 @@ final class EventLoop {
     this.forwardTxsMax = forwardTxsMax;
     this.forwardBytesMax = forwardBytesMax;
     this.queuedHeight = store.head().orElseThrow().height();
+    this.walSync = walSync;
+    this.inlineIdleNanos = inlineIdleNanos;
     publishStatus();
     this.syncer = votes == Durability.SYNC ? new WalSyncer("fedledger-sync-" + self, walSync, this::wake) : null;
   }
@@ -372,6 +394,7 @@ final class EventLoop {
           batch.add(input);
         }
         if (!batch.isEmpty() || releasable()) {
+          idleBefore = System.nanoTime() - lastDrainEndNanos >= inlineIdleNanos;
           handleBatch(batch);
           batch.clear();
           while (!followUps.isEmpty() && running) {
@@ -381,6 +404,7 @@ final class EventLoop {
             batch.clear();
           }
           publishStatus();
+          lastDrainEndNanos = System.nanoTime();
         }
       }
     } catch (Throwable t) {
@@ -487,7 +511,8 @@ final class EventLoop {
     java.util.List<Ready.CommittedBlock> committed = fresh(readies);
     release(); // earlier batches whose fsync completed: their messages leave, their blocks join this write
     // With nothing held and nothing to fsync, this batch goes at once (votes GROUP: always).
-    boolean now = held.isEmpty() && (!sync || (changes.isEmpty() && writes <= durable()));
+    boolean inline = sync && idleBefore && held.isEmpty() && queue.isEmpty() && syncer.idle();
+    boolean now = held.isEmpty() && (!sync || inline || (changes.isEmpty() && writes <= durable()));
     if (now) {
       toStore.addAll(committed);
     }
@@ -502,6 +527,10 @@ final class EventLoop {
     } else if (!changes.isEmpty()) {
       store.consensusLog().write(changes, Durability.GROUP);
       noteWrite(false);
+    }
+    if (inline && writes > durable()) {
+      walSync.run(); // on this thread: nothing else to do meanwhile (a failure stops the loop, nothing sent)
+      writtenDurable = writes;
     }
     if (now) {
       send(out);

@@ -57,6 +57,11 @@ final class WalSyncer {
     return durable;
   }
 
+  /** True when no fsync is running or asked for (everything requested is durable). */
+  boolean idle() {
+    return requested <= durable;
+  }
+
   /** The fsync failure that stopped this syncer, or null. */
   Throwable failure() {
     return failure;

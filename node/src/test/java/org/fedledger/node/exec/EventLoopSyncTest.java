@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * batch written while the one before ran, and a failed fsync releases nothing. The fsync here is a
  * test seam the test lets through (or fails) one call at a time. Validator 0 leads view 0: each
  * client request it steps becomes a PRE-PREPARE whose record asks for an fsync before it leaves;
- * a peer's BlockRequest is answered with no record at all.
+ * a peer's BlockRequest is answered with no record at all. The loop is told never to fsync on its
+ * own thread after idleness except in the test of that case.
  */
 class EventLoopSyncTest {
   private static final long WAIT_MILLIS = 30_000;
@@ -109,6 +110,19 @@ class EventLoopSyncTest {
   }
 
   @Test
+  void anIdleLoopWithNothingInFlightFsyncsOnItsOwnThreadBeforeSending() throws Exception {
+    EventLoop loop = loop(Durability.SYNC, 0); // every batch counts as after idleness
+    assertThat(loop.offer(request(0))).isTrue();
+    sync.awaitStarted();
+    assertThat(sync.thread).as("the loop's own thread, not the syncer's").doesNotStartWith("fedledger-sync-");
+    assertThat(transport.sent()).isEmpty();
+    sync.proceed.release();
+    awaitSent(2);
+    assertThat(transport.sent()).containsExactly("PRE_PREPARE 1", "FORWARD_REQUEST");
+    assertThat(sync.calls()).isEqualTo(1);
+  }
+
+  @Test
   void aBatchWithNothingToFsyncAndNothingAheadLeavesAtOnce() throws Exception {
     EventLoop loop = loop(Durability.SYNC);
     handleAsOneBatch(loop, blockRequest(3));
@@ -159,18 +173,22 @@ class EventLoopSyncTest {
     assertThat(loop.awaitStopped(WAIT_MILLIS)).isTrue();
   }
 
-  private EventLoop newLoop(Durability votes) {
+  private EventLoop newLoop(Durability votes, long inlineIdleNanos) {
     ChainHead head = GenesisCommit.ensureGenesis(store, chain.chain());
     Replica replica = Replica.restore(ReplicaConfig.defaults(chain.chain(), 0, chain.validators().get(0)), head,
         store.stateRoot(), store.consensusLog().scan(LogKeys.PREFIX));
     return new EventLoop(executor, 0, replica, store, new BlockCommitter(chain.chain(), store, Durability.GROUP),
         transport, new CommitFeed(), metrics, new PendingTxs(1_000), 1_000, votes, Replica.FORWARD_TXS_MIN_CAP,
-        1 << 20, sync);
+        1 << 20, sync, inlineIdleNanos);
   }
 
   /** A loop over validator 0 that has seen its first tick (a leader proposes only once it has a clock). */
   private EventLoop loop(Durability votes) {
-    EventLoop loop = newLoop(votes);
+    return loop(votes, Long.MAX_VALUE);
+  }
+
+  private EventLoop loop(Durability votes, long inlineIdleNanos) {
+    EventLoop loop = newLoop(votes, inlineIdleNanos);
     loops.add(loop);
     handleAsOneBatch(loop, new Input.Tick(1_700_000_001_000L));
     assertThat(sync.calls()).isZero();
@@ -222,9 +240,11 @@ class EventLoopSyncTest {
     final Semaphore proceed = new Semaphore(0);
     private final AtomicInteger calls = new AtomicInteger();
     volatile RuntimeException failure;
+    volatile String thread;
 
     @Override
     public void run() {
+      thread = Thread.currentThread().getName();
       calls.incrementAndGet();
       started.release();
       proceed.acquireUninterruptibly();
