@@ -69,10 +69,10 @@ import org.slf4j.LoggerFactory;
  * fsync WITHOUT one, numbers the write, hands "durable up to write w" to its {@link WalSyncer}
  * thread and goes on stepping the next inputs; one fsync covers every write made before it
  * started (RocksDB's {@code syncWal()}, safe concurrently with writes), so while one runs the
- * loop writes several batches and the next fsync covers them all. (At low load, when the loop
- * had been idle for {@link #INLINE_IDLE_NANOS} before the batch and nothing is held, running or
- * queued, the loop fsyncs the batch itself, as it always did: a hand-off would only add two
- * thread wake-ups to the latency path.) Until then the batch is
+ * loop writes several batches and the next fsync covers them all. (At low load, with at most
+ * {@link #INLINE_IN_FLIGHT_BLOCKS_MAX} block in flight and nothing held or being fsynced, the loop
+ * fsyncs the batch itself, as it always did: there is nothing to overlap and a hand-off would only
+ * add two thread wake-ups to the latency path.) Until then the batch is
  * {@link Held}: its messages (state-transfer answers too) and the blocks it committed. Held
  * batches are released on the loop's thread strictly in order, each once the fsync covering its
  * own write has completed and every batch before it was released (a batch that needs no fsync
@@ -138,12 +138,13 @@ final class EventLoop {
   /** Most envelope bytes of those transactions for the same (e.g. no batch of model updates). */
   static final long JOINT_WRITE_BYTES_MAX = 64 << 10;
   /**
-   * Idle time before a batch above which, with no batch held, no fsync running and no input
-   * queued, the loop fsyncs the batch itself instead of handing it to the {@link WalSyncer}: at low
-   * load that saves two thread wake-ups per fsync on the latency path; under load drains follow
-   * each other closely and the syncer takes the fsyncs (only speed depends on this choice).
+   * Most blocks in flight (highest PRE-PREPARE sequence sent or received above the last block
+   * committed) for the loop to fsync a batch itself when no batch is held and no fsync runs,
+   * instead of handing it to the {@link WalSyncer}: at low load (one block in flight) there is
+   * nothing to overlap with the fsync and a hand-off would only add two thread wake-ups to the
+   * latency path; with a pipeline of blocks the syncer takes the fsyncs. Only speed depends on it.
    */
-  static final long INLINE_IDLE_NANOS = 50_000;
+  static final long INLINE_IN_FLIGHT_BLOCKS_MAX = 1;
 
   private final int self;
   private final Replica replica;
@@ -189,15 +190,11 @@ final class EventLoop {
   private long writes;
   /** Highest write number this loop made durable itself (a block write with data.sync_commits). */
   private long writtenDurable;
-  /**
-   * True when the loop had been idle for {@link #INLINE_IDLE_NANOS} before the batch it handles:
-   * with nothing else in flight it fsyncs that batch itself (no thread hand-off on the latency
-   * path at low load); under load the syncer thread does.
-   */
-  private boolean idleBefore;
   private final Runnable walSync;
-  private final long inlineIdleNanos;
-  private long lastDrainEndNanos;
+  /** See {@link #INLINE_IN_FLIGHT_BLOCKS_MAX}; -1: never fsync on the loop's thread (tests). */
+  private final long inlineInFlightMax;
+  /** Highest PRE-PREPARE sequence this loop sent or received (for {@link #INLINE_IN_FLIGHT_BLOCKS_MAX}). */
+  private long proposedHeight;
   /** Height of the last block the replica committed that is stored, to be stored or held. */
   private long queuedHeight;
   private long syncTarget;
@@ -216,18 +213,18 @@ final class EventLoop {
       PeerTransport transport, CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax, Durability votes,
       int forwardTxsMax, long forwardBytesMax) {
     this(executor, self, replica, store, committer, transport, feed, metrics, pending, queueMax, votes, forwardTxsMax,
-        forwardBytesMax, store::sync, INLINE_IDLE_NANOS);
+        forwardBytesMax, store::sync, INLINE_IN_FLIGHT_BLOCKS_MAX);
   }
 
   /**
    * As above; {@code walSync} makes every write so far durable ({@link LedgerStore#sync} in a
    * validator; a test seam), run on the loop's {@link WalSyncer} thread when {@code votes} is
-   * {@link Durability#SYNC}, or on the loop's own after {@code inlineIdleNanos} of idleness
-   * ({@link #INLINE_IDLE_NANOS}; {@link Long#MAX_VALUE}: never).
+   * {@link Durability#SYNC}, or on the loop's own with at most {@code inlineInFlightMax} blocks in
+   * flight ({@link #INLINE_IN_FLIGHT_BLOCKS_MAX}; -1: never).
    */
   EventLoop(Executor executor, int self, Replica replica, LedgerStore store, BlockCommitter committer,
       PeerTransport transport, CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax, Durability votes,
-      int forwardTxsMax, long forwardBytesMax, Runnable walSync, long inlineIdleNanos) {
+      int forwardTxsMax, long forwardBytesMax, Runnable walSync, long inlineInFlightMax) {
     if (queueMax < 1) {
       throw new IllegalArgumentException("queueMax must be positive, got " + queueMax);
     }
@@ -246,7 +243,7 @@ final class EventLoop {
     this.forwardBytesMax = forwardBytesMax;
     this.queuedHeight = store.head().orElseThrow().height();
     this.walSync = walSync;
-    this.inlineIdleNanos = inlineIdleNanos;
+    this.inlineInFlightMax = inlineInFlightMax;
     publishStatus();
     this.syncer = votes == Durability.SYNC ? new WalSyncer("fedledger-sync-" + self, walSync, this::wake) : null;
   }
@@ -394,7 +391,6 @@ final class EventLoop {
           batch.add(input);
         }
         if (!batch.isEmpty() || releasable()) {
-          idleBefore = System.nanoTime() - lastDrainEndNanos >= inlineIdleNanos;
           handleBatch(batch);
           batch.clear();
           while (!followUps.isEmpty() && running) {
@@ -404,7 +400,6 @@ final class EventLoop {
             batch.clear();
           }
           publishStatus();
-          lastDrainEndNanos = System.nanoTime();
         }
       }
     } catch (Throwable t) {
@@ -493,12 +488,20 @@ final class EventLoop {
       if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_RESPONSE) {
         noteTransfer(r.msg().getBlockResponse());
       }
+      if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.PRE_PREPARE) {
+        proposedHeight = Math.max(proposedHeight, r.msg().getPrePrepare().getSequence());
+      }
       long viewBefore = replica.view();
       boolean changingBefore = replica.isViewChanging();
       Ready ready = replica.step(input);
       if (ready != Ready.EMPTY) {
         readies.add(ready);
-        out.addAll(ready.send());
+        for (Ready.Outbound o : ready.send()) {
+          out.add(o);
+          if (o.msg().getPayloadCase() == ConsensusMessage.PayloadCase.PRE_PREPARE) {
+            proposedHeight = Math.max(proposedHeight, o.msg().getPrePrepare().getSequence());
+          }
+        }
       }
       for (Ready.Equivocation e : ready.evidence()) {
         LOG.warn("equivocation: leader {} signed two different blocks for view {} sequence {}", e.leader(), e.view(),
@@ -511,7 +514,7 @@ final class EventLoop {
     java.util.List<Ready.CommittedBlock> committed = fresh(readies);
     release(); // earlier batches whose fsync completed: their messages leave, their blocks join this write
     // With nothing held and nothing to fsync, this batch goes at once (votes GROUP: always).
-    boolean inline = sync && idleBefore && held.isEmpty() && queue.isEmpty() && syncer.idle();
+    boolean inline = sync && held.isEmpty() && proposedHeight - queuedHeight <= inlineInFlightMax && syncer.idle();
     boolean now = held.isEmpty() && (!sync || inline || (changes.isEmpty() && writes <= durable()));
     if (now) {
       toStore.addAll(committed);

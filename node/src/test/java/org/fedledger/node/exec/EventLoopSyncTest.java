@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * test seam the test lets through (or fails) one call at a time. Validator 0 leads view 0: each
  * client request it steps becomes a PRE-PREPARE whose record asks for an fsync before it leaves;
  * a peer's BlockRequest is answered with no record at all. The loop is told never to fsync on its
- * own thread after idleness except in the test of that case.
+ * own thread (at low load) except in the test of that case.
  */
 class EventLoopSyncTest {
   private static final long WAIT_MILLIS = 30_000;
@@ -110,16 +110,26 @@ class EventLoopSyncTest {
   }
 
   @Test
-  void anIdleLoopWithNothingInFlightFsyncsOnItsOwnThreadBeforeSending() throws Exception {
-    EventLoop loop = loop(Durability.SYNC, 0); // every batch counts as after idleness
-    assertThat(loop.offer(request(0))).isTrue();
+  void withOneBlockInFlightTheLoopFsyncsOnItsOwnThreadWithMoreTheSyncerDoes() throws Exception {
+    EventLoop loop = loop(Durability.SYNC, EventLoop.INLINE_IN_FLIGHT_BLOCKS_MAX); // the node's setting
+    assertThat(loop.offer(request(0))).isTrue(); // block 1 alone in flight
     sync.awaitStarted();
     assertThat(sync.thread).as("the loop's own thread, not the syncer's").doesNotStartWith("fedledger-sync-");
     assertThat(transport.sent()).isEmpty();
     sync.proceed.release();
     awaitSent(2);
     assertThat(transport.sent()).containsExactly("PRE_PREPARE 1", "FORWARD_REQUEST");
-    assertThat(sync.calls()).isEqualTo(1);
+
+    assertThat(loop.offer(request(1))).isTrue(); // block 2 proposed while block 1 is in flight
+    sync.awaitStarted();
+    assertThat(sync.thread).startsWith("fedledger-sync-");
+    executor.submit(() -> { }).syncUninterruptibly();
+    assertThat(transport.sent()).hasSize(2);
+    sync.proceed.release();
+    awaitSent(4);
+    assertThat(transport.sent()).containsExactly("PRE_PREPARE 1", "FORWARD_REQUEST", "PRE_PREPARE 2",
+        "FORWARD_REQUEST");
+    assertThat(sync.calls()).isEqualTo(2);
   }
 
   @Test
@@ -173,22 +183,22 @@ class EventLoopSyncTest {
     assertThat(loop.awaitStopped(WAIT_MILLIS)).isTrue();
   }
 
-  private EventLoop newLoop(Durability votes, long inlineIdleNanos) {
+  private EventLoop newLoop(Durability votes, long inlineInFlightMax) {
     ChainHead head = GenesisCommit.ensureGenesis(store, chain.chain());
     Replica replica = Replica.restore(ReplicaConfig.defaults(chain.chain(), 0, chain.validators().get(0)), head,
         store.stateRoot(), store.consensusLog().scan(LogKeys.PREFIX));
     return new EventLoop(executor, 0, replica, store, new BlockCommitter(chain.chain(), store, Durability.GROUP),
         transport, new CommitFeed(), metrics, new PendingTxs(1_000), 1_000, votes, Replica.FORWARD_TXS_MIN_CAP,
-        1 << 20, sync, inlineIdleNanos);
+        1 << 20, sync, inlineInFlightMax);
   }
 
   /** A loop over validator 0 that has seen its first tick (a leader proposes only once it has a clock). */
   private EventLoop loop(Durability votes) {
-    return loop(votes, Long.MAX_VALUE);
+    return loop(votes, -1);
   }
 
-  private EventLoop loop(Durability votes, long inlineIdleNanos) {
-    EventLoop loop = newLoop(votes, inlineIdleNanos);
+  private EventLoop loop(Durability votes, long inlineInFlightMax) {
+    EventLoop loop = newLoop(votes, inlineInFlightMax);
     loops.add(loop);
     handleAsOneBatch(loop, new Input.Tick(1_700_000_001_000L));
     assertThat(sync.calls()).isZero();
