@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * their messages, then executes the blocks they committed and stores them all in one more write:
  * one write (and one fsync) covers every input that arrived during the previous one, and no
  * message leaves before the records of the step that decided it are written. When the blocks a
- * batch committed are small (at most {@link #JOINT_WRITE_TXS_MAX} transactions and
+ * batch stores are small (at most {@link #JOINT_WRITE_TXS_MAX} transactions and
  * {@link #JOINT_WRITE_BYTES_MAX} envelope bytes in all), they are executed first and stored in the
  * SAME write as the batch's records, before its messages leave: one write per batch instead of
  * two, at the cost of delaying the messages by their execution (tens of µs for such blocks; more
@@ -56,21 +56,67 @@ import org.slf4j.LoggerFactory;
  * Either way a block is stored only once executed and nothing leaves before the records that
  * decided it are written. Forwarded client transactions of one batch go out as one message.
  *
- * <p><b>Vote durability</b> ({@code votes}): {@link Durability#SYNC} fsyncs that write when a
- * Ready of the batch asks ({@link Ready#syncBeforeSend}: the records whose loss in a power failure
- * could break the protocol; a replica that restarts without the clean-stop marker abstains from
- * the votes it may have lost); {@link Durability#GROUP} hands it to the operating system (write(2),
- * RocksDB's write-ahead log, no fsync) before any message leaves, so a vote survives a process
- * crash or kill -9 but not an operating-system crash or power loss: after a power loss such a
- * replica may have forgotten a vote it sent and must be counted among the f faulty ones.
+ * <p><b>Vote durability</b> ({@code votes}): {@link Durability#SYNC} makes that write durable
+ * before the batch's messages leave when a Ready of the batch asks ({@link Ready#syncBeforeSend}:
+ * the records whose loss in a power failure could break the protocol); {@link Durability#GROUP}
+ * hands it to the operating system (write(2), RocksDB's write-ahead log, no fsync) before any
+ * message leaves, so a vote survives a process crash or kill -9 but not an operating-system crash
+ * or power loss: after a power loss such a replica may have forgotten a vote it sent and must be
+ * counted among the f faulty ones. With GROUP nothing below applies: no fsync thread, every batch
+ * goes at once, as described above.
+ *
+ * <p><b>The fsync is off the loop's thread</b> (SYNC). The loop writes a batch that asks for an
+ * fsync WITHOUT one, numbers the write, hands "durable up to write w" to its {@link WalSyncer}
+ * thread and goes on stepping the next inputs; one fsync covers every write made before it
+ * started (RocksDB's {@code syncWal()}, safe concurrently with writes), so while one runs the
+ * loop writes several batches and the next fsync covers them all. (At low load, with at most
+ * {@link #INLINE_IN_FLIGHT_BLOCKS_MAX} block in flight and nothing held or being fsynced, the loop
+ * fsyncs the batch itself, as it always did: there is nothing to overlap and a hand-off would only
+ * add two thread wake-ups to the latency path.) Until then the batch is
+ * {@link Held}: its messages (state-transfer answers too) and the blocks it committed. Held
+ * batches are released on the loop's thread strictly in order, each once the fsync covering its
+ * own write has completed and every batch before it was released (a batch that needs no fsync
+ * waits behind an earlier one that does): its messages are sent, its blocks are executed and
+ * stored (with the records of the batch being handled, in one write, when small) and announced.
+ * A block is therefore never stored, served, streamed or receipted before the records of the
+ * batch that committed it, and of every batch before, are durable. A failed fsync is final: the
+ * loop stops with a {@link org.fedledger.ledger.store.StoreException} and nothing held for it (or
+ * behind it) ever leaves. Stopping (or failing) drops held batches, like a crash right after their
+ * records were written, and joins the syncer before the loop reports itself stopped, so the store
+ * can be closed.
+ *
+ * <p><b>Why a power loss leaves a state the synchronous loop could also have left, as the peers
+ * see it.</b> RocksDB recovers its write-ahead log as a prefix (point-in-time recovery) and the
+ * loop's writes are numbered in log order, so after a power loss the store holds a prefix D of the
+ * writes, reaching at least the last write a completed fsync covered. Everything that left the
+ * node left from a released batch, hence was justified by records in writes inside D; a batch
+ * whose records are in D but whose messages were still held is the synchronous loop losing power
+ * after an fsync and before its sends (or its messages lost by the network: a restarted replica
+ * retransmits from its log), and records beyond D were never acted upon outside the process, like
+ * a synchronous write that lost power during its fsync. Whatever the replica did with state it
+ * believed "sent" but that was held (its own PREPARE or COMMIT counted towards its own quorums, a
+ * block prepared, committed or checkpointed on that count, a retransmission or view-change timer
+ * started, a VIEW-CHANGE or NEW-VIEW decided, a stable checkpoint collected with its own CHECKPOINT
+ * and the log below it deleted) lived in memory or in writes not yet covered, so it is lost with
+ * the power together with every effect it had: the messages waited in the same FIFO (a
+ * retransmission never overtakes its original), the committed blocks were not stored, so no client
+ * receipt, {@code GetBlock}, {@code StreamBlocks} or {@code BlockResponse} exposed a commit resting
+ * on an unsent vote. A kill -9 keeps every write (they reached the operating system) and loses only
+ * held messages: the synchronous loop killed between persist and send. Two orderings differ from
+ * the synchronous loop's and are invisible to peers: {@link Input.Executed} reaches the replica
+ * after inputs stepped while its block waited (as with slow execution; the consensus simulator
+ * interleaves it likewise), and a released block is stored in the write of a later batch, so a
+ * power loss can keep a later batch's records without an earlier batch's blocks (committed blocks
+ * are group-committed anyway and a lost suffix is fetched again; no record depends on a block
+ * being stored except through Executed, fed only after its write).
  *
  * <p><b>On the I/O thread.</b> Running the loop on the thread that reads and writes the peer
  * connections saves two thread wake-ups per peer message: a frame read by Netty is queued and
  * handled by a task of the same thread (all frames of one read cycle form one batch), and the
  * messages the loop sends are written to the channels directly, without a task hand-off. A
  * {@link #drain} task handles one batch and then re-schedules itself if more inputs wait, so
- * Netty interleaves its I/O between batches. The cost: while a batch writes to RocksDB (an
- * fsync with {@link Durability#SYNC}) or commits blocks, no peer frame is read or written;
+ * Netty interleaves its I/O between batches. The cost: while a batch writes to RocksDB or
+ * commits blocks, no peer frame is read or written (the fsync no longer counts: see above);
  * the loop was the bottleneck anyway, and frames wait in the sockets' buffers meanwhile.
  */
 final class EventLoop {
@@ -91,6 +137,14 @@ final class EventLoop {
   static final int JOINT_WRITE_TXS_MAX = 16;
   /** Most envelope bytes of those transactions for the same (e.g. no batch of model updates). */
   static final long JOINT_WRITE_BYTES_MAX = 64 << 10;
+  /**
+   * Most blocks in flight (highest PRE-PREPARE sequence sent or received above the last block
+   * committed) for the loop to fsync a batch itself when no batch is held and no fsync runs,
+   * instead of handing it to the {@link WalSyncer}: at low load (one block in flight) there is
+   * nothing to overlap with the fsync and a hand-off would only add two thread wake-ups to the
+   * latency path; with a pipeline of blocks the syncer takes the fsyncs. Only speed depends on it.
+   */
+  static final long INLINE_IN_FLIGHT_BLOCKS_MAX = 1;
 
   private final int self;
   private final Replica replica;
@@ -123,6 +177,26 @@ final class EventLoop {
   private volatile boolean running = true;
   private volatile StatusView status;
   private volatile Throwable failure;
+  /** The fsync thread when votes are {@link Durability#SYNC}, else null (nothing is ever held). */
+  private final WalSyncer syncer;
+  /**
+   * Batches whose messages and committed blocks wait for an fsync, oldest first (loop thread
+   * only): released in this order once {@link #durable()} reaches their {@link Held#write}.
+   */
+  private final ArrayDeque<Held> held = new ArrayDeque<>();
+  /** Committed blocks released (their batch's records durable) and not yet stored, in height order. */
+  private final java.util.List<Ready.CommittedBlock> toStore = new java.util.ArrayList<>();
+  /** Number of store writes this loop made (numbers them for {@link WalSyncer#request}). */
+  private long writes;
+  /** Highest write number this loop made durable itself (a block write with data.sync_commits). */
+  private long writtenDurable;
+  private final Runnable walSync;
+  /** See {@link #INLINE_IN_FLIGHT_BLOCKS_MAX}; -1: never fsync on the loop's thread (tests). */
+  private final long inlineInFlightMax;
+  /** Highest PRE-PREPARE sequence this loop sent or received (for {@link #INLINE_IN_FLIGHT_BLOCKS_MAX}). */
+  private long proposedHeight;
+  /** Height of the last block the replica committed that is stored, to be stored or held. */
+  private long queuedHeight;
   private long syncTarget;
   private long lastSyncLogNanos;
   private long lastExpiryNanos = System.nanoTime();
@@ -138,6 +212,19 @@ final class EventLoop {
   EventLoop(Executor executor, int self, Replica replica, LedgerStore store, BlockCommitter committer,
       PeerTransport transport, CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax, Durability votes,
       int forwardTxsMax, long forwardBytesMax) {
+    this(executor, self, replica, store, committer, transport, feed, metrics, pending, queueMax, votes, forwardTxsMax,
+        forwardBytesMax, store::sync, INLINE_IN_FLIGHT_BLOCKS_MAX);
+  }
+
+  /**
+   * As above; {@code walSync} makes every write so far durable ({@link LedgerStore#sync} in a
+   * validator; a test seam), run on the loop's {@link WalSyncer} thread when {@code votes} is
+   * {@link Durability#SYNC}, or on the loop's own with at most {@code inlineInFlightMax} blocks in
+   * flight ({@link #INLINE_IN_FLIGHT_BLOCKS_MAX}; -1: never).
+   */
+  EventLoop(Executor executor, int self, Replica replica, LedgerStore store, BlockCommitter committer,
+      PeerTransport transport, CommitFeed feed, NodeMetrics metrics, PendingTxs pending, int queueMax, Durability votes,
+      int forwardTxsMax, long forwardBytesMax, Runnable walSync, long inlineInFlightMax) {
     if (queueMax < 1) {
       throw new IllegalArgumentException("queueMax must be positive, got " + queueMax);
     }
@@ -154,7 +241,11 @@ final class EventLoop {
     this.votes = java.util.Objects.requireNonNull(votes, "votes");
     this.forwardTxsMax = forwardTxsMax;
     this.forwardBytesMax = forwardBytesMax;
+    this.queuedHeight = store.head().orElseThrow().height();
+    this.walSync = walSync;
+    this.inlineInFlightMax = inlineInFlightMax;
     publishStatus();
+    this.syncer = votes == Durability.SYNC ? new WalSyncer("fedledger-sync-" + self, walSync, this::wake) : null;
   }
 
   /**
@@ -227,6 +318,7 @@ final class EventLoop {
   void stop() {
     running = false;
     if (!schedule()) {
+      closeSyncer();
       stopped.countDown(); // the thread is gone: nothing runs any more
     }
   }
@@ -292,12 +384,13 @@ final class EventLoop {
   void drain() {
     try {
       if (running) {
+        checkSyncer();
         Input input;
         while (batch.size() < BATCH_INPUTS_MAX && (input = queue.poll()) != null) {
           queued.decrementAndGet();
           batch.add(input);
         }
-        if (!batch.isEmpty()) {
+        if (!batch.isEmpty() || releasable()) {
           handleBatch(batch);
           batch.clear();
           while (!followUps.isEmpty() && running) {
@@ -320,22 +413,66 @@ final class EventLoop {
       if (!running) {
         queue.clear();
         followUps.clear();
+        // Held messages never leave and held blocks are not stored, as in a crash right after their
+        // records were written: the restart retransmits and re-commits (stop or failure alike).
+        held.clear();
+        toStore.clear();
+        closeSyncer();
         stopped.countDown();
-      } else if (!queue.isEmpty()) {
-        schedule();
+      } else if (!queue.isEmpty() || releasable() || (syncer != null && syncer.failure() != null)) {
+        schedule(); // read after clearing scheduled: a sync reported meanwhile is seen here or wakes a drain
       }
     }
   }
 
+  /** Called by the syncer after an fsync (or its failure): a drain releases what it covers. */
+  private void wake() {
+    if (running) {
+      schedule();
+    }
+  }
+
+  /** Stops the fsync thread and waits for it (its fsync, if one runs, ends first). */
+  private void closeSyncer() {
+    if (syncer != null) {
+      syncer.close();
+    }
+  }
+
+  /** Stops the loop (through the caller's catch) when an fsync failed: what waited for it never leaves. */
+  private void checkSyncer() {
+    Throwable t = syncer == null ? null : syncer.failure();
+    if (t != null) {
+      throw new org.fedledger.ledger.store.StoreException("consensus log fsync failed; " + held.size()
+          + " batches of messages held for it are dropped: " + t.getMessage(), t);
+    }
+  }
+
+  /** The highest write number known durable. */
+  private long durable() {
+    return Math.max(writtenDurable, syncer == null ? 0 : syncer.durable());
+  }
+
+  /** True when the oldest held batch's fsync has completed. */
+  private boolean releasable() {
+    Held first = held.peekFirst();
+    return first != null && first.write() <= durable();
+  }
+
   /**
-   * Group commit: steps every input of {@code batch}, then makes all their records durable in
-   * one write (with their committed blocks, executed first, when those are small), then sends all
+   * Group commit: steps every input of {@code batch}, then writes all their records in one write
+   * (with the released committed blocks, executed first, when those are small), then sends all
    * their messages, then executes and stores the blocks in one more write if they were not in the
-   * first, then announces them. Each Ready's contract holds (nothing it decided leaves before its
-   * records are durable) and one fsync covers every input that arrived during the previous one.
+   * first, then announces them. With votes {@link Durability#SYNC} and a Ready asking for an fsync,
+   * the write is not fsynced here: its number goes to the {@link WalSyncer} and the batch's messages
+   * and blocks are {@link Held} until the fsync that covers it completes (FIFO: a batch behind one
+   * that waits waits too). Each Ready's contract holds (nothing it decided leaves, and no block it
+   * committed is stored, before its records are durable) and one fsync covers every batch written
+   * while the one before ran.
    */
   private void handleBatch(java.util.List<Input> batch) {
     java.util.List<Ready> readies = new java.util.ArrayList<>(batch.size());
+    java.util.List<Ready.Outbound> out = new java.util.ArrayList<>();
     for (Input input : batch) {
       if (!running) {
         return; // stepped but unsent decisions are lost as in a crash: nothing left this node
@@ -345,17 +482,26 @@ final class EventLoop {
         expirePending();
       }
       if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_REQUEST) {
-        serveBlocks(r.from(), r.msg().getBlockRequest());
+        out.add(serveBlocks(r.from(), r.msg().getBlockRequest()));
         continue;
       }
       if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.BLOCK_RESPONSE) {
         noteTransfer(r.msg().getBlockResponse());
+      }
+      if (input instanceof Input.Receive r && r.msg().getPayloadCase() == ConsensusMessage.PayloadCase.PRE_PREPARE) {
+        proposedHeight = Math.max(proposedHeight, r.msg().getPrePrepare().getSequence());
       }
       long viewBefore = replica.view();
       boolean changingBefore = replica.isViewChanging();
       Ready ready = replica.step(input);
       if (ready != Ready.EMPTY) {
         readies.add(ready);
+        for (Ready.Outbound o : ready.send()) {
+          out.add(o);
+          if (o.msg().getPayloadCase() == ConsensusMessage.PayloadCase.PRE_PREPARE) {
+            proposedHeight = Math.max(proposedHeight, o.msg().getPrePrepare().getSequence());
+          }
+        }
       }
       for (Ready.Equivocation e : ready.evidence()) {
         LOG.warn("equivocation: leader {} signed two different blocks for view {} sequence {}", e.leader(), e.view(),
@@ -365,29 +511,92 @@ final class EventLoop {
     }
     Map<ByteString, Optional<ByteString>> changes = new LinkedHashMap<>();
     boolean sync = records(readies, changes);
-    Fresh fresh = fresh(readies);
+    java.util.List<Ready.CommittedBlock> committed = fresh(readies);
+    release(); // earlier batches whose fsync completed: their messages leave, their blocks join this write
+    // With nothing held and nothing to fsync, this batch goes at once (votes GROUP: always).
+    boolean inline = sync && held.isEmpty() && proposedHeight - queuedHeight <= inlineInFlightMax && syncer.idle();
+    boolean now = held.isEmpty() && (!sync || inline || (changes.isEmpty() && writes <= durable()));
+    if (now) {
+      toStore.addAll(committed);
+    }
+    java.util.List<Ready.CommittedBlock> storing = java.util.List.copyOf(toStore);
+    toStore.clear();
     java.util.List<BlockCommitter.Committed> done = java.util.List.of();
-    boolean together = !fresh.pending().isEmpty() && fresh.txs() <= JOINT_WRITE_TXS_MAX
-        && fresh.txBytes() <= JOINT_WRITE_BYTES_MAX;
+    boolean together = !storing.isEmpty() && small(storing);
     if (together) {
       // Small blocks: executing them first delays this batch's messages by less than a second write costs.
-      done = committer.commitAll(fresh.pending(), changes, sync);
-    } else {
-      persist(changes, sync);
+      done = committer.commitAll(pending(storing), changes, false);
+      noteWrite(committer.syncsCommits());
+    } else if (!changes.isEmpty()) {
+      store.consensusLog().write(changes, Durability.GROUP);
+      noteWrite(false);
     }
-    ForwardCoalescer forwards = new ForwardCoalescer(forwardTxsMax, forwardBytesMax,
-        m -> transport.broadcast(m.toByteString()));
-    for (Ready ready : readies) {
-      send(ready, forwards);
+    if (inline && writes > durable()) {
+      walSync.run(); // on this thread: nothing else to do meanwhile (a failure stops the loop, nothing sent)
+      writtenDurable = writes;
     }
-    forwards.flush();
-    if (!together && !fresh.pending().isEmpty()) {
-      done = committer.commitAll(fresh.pending());
+    if (now) {
+      send(out);
+    } else if (!out.isEmpty() || !committed.isEmpty()) {
+      long write = sync ? writes : 0; // 0: needs no fsync of its own, only its place in the queue
+      held.addLast(new Held(out, committed, write));
+      if (write > durable()) {
+        syncer.request(write);
+      }
     }
-    long now = System.nanoTime();
+    if (!together && !storing.isEmpty()) {
+      done = committer.commitAll(pending(storing));
+      noteWrite(committer.syncsCommits());
+    }
+    long at = System.nanoTime();
     for (int i = 0; i < done.size(); i++) {
-      announce(fresh.blocks().get(i), done.get(i), now);
+      announce(storing.get(i), done.get(i), at);
     }
+  }
+
+  /**
+   * A batch waiting for the fsync of write number {@code write} (0: for none of its own) before
+   * its messages leave and its committed blocks are stored.
+   */
+  private record Held(java.util.List<Ready.Outbound> out, java.util.List<Ready.CommittedBlock> blocks, long write) {}
+
+  /** Releases the held batches, oldest first, whose fsync completed: sends their messages, queues their blocks. */
+  private void release() {
+    long durable = durable();
+    while (!held.isEmpty() && held.peekFirst().write() <= durable) {
+      Held h = held.pollFirst();
+      send(h.out());
+      toStore.addAll(h.blocks());
+    }
+  }
+
+  /** Counts a store write; {@code synced}: it was fsynced itself (blocks with data.sync_commits). */
+  private void noteWrite(boolean synced) {
+    writes++;
+    if (synced) {
+      writtenDurable = writes;
+    }
+  }
+
+  /** True when {@code blocks} are small enough to execute before a batch's messages leave (see the class doc). */
+  private static boolean small(java.util.List<Ready.CommittedBlock> blocks) {
+    int txs = 0;
+    long bytes = 0;
+    for (Ready.CommittedBlock c : blocks) {
+      txs += c.txs().size();
+      for (ParsedTx tx : c.txs()) {
+        bytes += tx.envelope().getSerializedSize();
+      }
+    }
+    return txs <= JOINT_WRITE_TXS_MAX && bytes <= JOINT_WRITE_BYTES_MAX;
+  }
+
+  private static java.util.List<BlockCommitter.Pending> pending(java.util.List<Ready.CommittedBlock> blocks) {
+    java.util.List<BlockCommitter.Pending> p = new java.util.ArrayList<>(blocks.size());
+    for (Ready.CommittedBlock c : blocks) {
+      p.add(new BlockCommitter.Pending(c.block(), c.txs()));
+    }
+    return p;
   }
 
   /**
@@ -408,25 +617,14 @@ final class EventLoop {
   }
 
   /**
-   * Step 1 when the batch's blocks are stored on their own: write the replica's records before
-   * anything it decided leaves, fsynced when {@code sync}.
-   */
-  private void persist(Map<ByteString, Optional<ByteString>> changes, boolean sync) {
-    Durability durability = sync ? Durability.SYNC : Durability.GROUP;
-    if (!changes.isEmpty()) {
-      store.consensusLog().write(changes, durability);
-    } else if (sync) {
-      store.sync(); // earlier batches' unsynced records justify a message of this one (e.g. COMMIT)
-    }
-  }
-
-  /**
    * Step 2: hand the messages to the transport (never blocks; drops are counted there).
    * Broadcast ForwardRequests are collected into {@code forwards} (one message per batch
    * instead of one per client transaction); the rest leave in order.
    */
-  private void send(Ready ready, ForwardCoalescer forwards) {
-    for (Ready.Outbound o : ready.send()) {
+  private void send(java.util.List<Ready.Outbound> out) {
+    ForwardCoalescer forwards = new ForwardCoalescer(forwardTxsMax, forwardBytesMax,
+        m -> transport.broadcast(m.toByteString()));
+    for (Ready.Outbound o : out) {
       if (o.to() == Ready.Outbound.BROADCAST
           && o.msg().getPayloadCase() == ConsensusMessage.PayloadCase.FORWARD_REQUEST) {
         forwards.add(o.msg().getForwardRequest());
@@ -443,6 +641,7 @@ final class EventLoop {
         transport.send(o.to(), bytes);
       }
     }
+    forwards.flush();
   }
 
   /**
@@ -492,25 +691,19 @@ final class EventLoop {
     }
   }
 
-  /** The blocks a batch committed that the store does not hold yet, their transactions and envelope bytes. */
-  private record Fresh(java.util.List<BlockCommitter.Pending> pending, java.util.List<Ready.CommittedBlock> blocks,
-      int txs, long txBytes) {}
-
   /**
-   * The blocks {@code readies} committed above the store's head, in height order; a block already
-   * stored (e.g. a replay after restart) is only confirmed to the replica (a follow-up).
+   * The blocks {@code readies} committed above those already stored, queued or held, in height
+   * order; a block already stored (e.g. a replay after restart) is only confirmed to the replica
+   * (a follow-up).
    */
-  private Fresh fresh(java.util.List<Ready> readies) {
+  private java.util.List<Ready.CommittedBlock> fresh(java.util.List<Ready> readies) {
     long head = store.head().orElseThrow().height();
-    java.util.List<BlockCommitter.Pending> fresh = new java.util.ArrayList<>();
-    java.util.List<Ready.CommittedBlock> freshBlocks = new java.util.ArrayList<>();
-    int txs = 0;
-    long txBytes = 0;
+    java.util.List<Ready.CommittedBlock> fresh = new java.util.ArrayList<>();
     for (Ready ready : readies) {
       for (Ready.CommittedBlock c : ready.commit()) {
         long height = c.height();
-        if (height > head && height <= head + fresh.size()) {
-          continue; // already in this batch's write: announced (and confirmed) with it
+        if (height > head && height <= queuedHeight) {
+          continue; // already queued (in this batch or a held one): announced (and confirmed) once stored
         }
         if (height <= head) {
           // Already stored (e.g. a replay after restart): only confirm it.
@@ -518,19 +711,15 @@ final class EventLoop {
               .getBlockHash()), store.stateRootAt(height).orElseThrow()));
           continue;
         }
-        if (height != head + fresh.size() + 1) {
+        if (height != queuedHeight + 1) {
           throw new IllegalStateException("replica committed block " + height + " but the store's head is "
-              + head + " with " + fresh.size() + " more blocks of this batch to store");
+              + head + " with blocks up to " + queuedHeight + " queued to store");
         }
-        fresh.add(new BlockCommitter.Pending(c.block(), c.txs()));
-        freshBlocks.add(c);
-        txs += c.txs().size();
-        for (ParsedTx tx : c.txs()) {
-          txBytes += tx.envelope().getSerializedSize();
-        }
+        fresh.add(c);
+        queuedHeight = height;
       }
     }
-    return new Fresh(fresh, freshBlocks, txs, txBytes);
+    return fresh;
   }
 
   /** After the write: counts, logs and announces one stored block and feeds Executed back. */
@@ -554,8 +743,11 @@ final class EventLoop {
     feed.committed(height);
   }
 
-  /** Answers a peer's state-transfer request with committed blocks from the store. */
-  private void serveBlocks(int from, BlockRequest request) {
+  /**
+   * A peer's state-transfer answer: committed blocks from the store (which holds only blocks whose
+   * batch was released). It leaves with the messages of its batch, in order.
+   */
+  private Ready.Outbound serveBlocks(int from, BlockRequest request) {
     long head = store.head().map(h -> h.height()).orElse(-1L);
     BlockResponse.Builder r = BlockResponse.newBuilder().setHeadHeight(Math.max(head, 0));
     int count = Math.min(Math.max(request.getCountMax(), 1), SERVE_BLOCKS_MAX);
@@ -568,7 +760,7 @@ final class EventLoop {
       }
       r.addBlocks(block);
     }
-    transport.send(from, ConsensusMessage.newBuilder().setBlockResponse(r).build().toByteString());
+    return new Ready.Outbound(from, ConsensusMessage.newBuilder().setBlockResponse(r).build());
   }
 
   private void noteTransfer(BlockResponse response) {

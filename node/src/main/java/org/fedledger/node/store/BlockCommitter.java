@@ -42,6 +42,11 @@ public final class BlockCommitter {
     this.executor = newExecutor(chain);
   }
 
+  /** True when block writes are fsynced ({@code data.sync_commits}): such a write makes every earlier one durable. */
+  public boolean syncsCommits() {
+    return durability == Durability.SYNC;
+  }
+
   /** The executor with every contract of this node, in their fixed registration order. */
   public static Executor newExecutor(Chain chain) {
     return new Executor(List.of(new RegistryContract(), new FlContract()), chain.nonceWindow());
