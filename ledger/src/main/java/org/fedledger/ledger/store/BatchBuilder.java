@@ -3,6 +3,7 @@ package org.fedledger.ledger.store;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.util.Arrays;
 import org.rocksdb.ColumnFamilyHandle;
@@ -33,10 +34,7 @@ final class BatchBuilder {
 
   /** Adds a put of {@code value} under {@code key} in {@code cf}. */
   BatchBuilder put(ColumnFamilyHandle cf, byte[] key, byte[] value) {
-    header(cf, TYPE_VALUE, TYPE_COLUMN_FAMILY_VALUE, key.length + value.length + 10);
-    bytes(key, key.length);
-    bytes(value, value.length);
-    return this;
+    return put(cf, key, UnsafeByteOperations.unsafeWrap(value));
   }
 
   /** Adds a put of {@code value} under {@code key} in {@code cf}. */

@@ -7,7 +7,6 @@ import io.netty.util.concurrent.DefaultEventExecutor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,9 +22,6 @@ import org.fedledger.ledger.store.LedgerStore;
 import org.fedledger.ledger.store.StoreException;
 import org.fedledger.node.TestChain;
 import org.fedledger.node.metrics.NodeMetrics;
-import org.fedledger.node.net.CloseReason;
-import org.fedledger.node.net.PeerStatus;
-import org.fedledger.node.net.PeerTransport;
 import org.fedledger.node.rpc.CommitFeed;
 import org.fedledger.node.store.BlockCommitter;
 import org.fedledger.node.store.GenesisCommit;
@@ -273,7 +269,7 @@ class EventLoopSyncTest {
   }
 
   /** Records, in order, what reached the transport: "PRE_PREPARE seq" or "CASE to n". */
-  private static final class RecordingTransport implements PeerTransport {
+  private static final class RecordingTransport extends SilentPeerTransport {
     private final List<String> sent = new ArrayList<>();
 
     synchronized void clear() {
@@ -297,10 +293,6 @@ class EventLoopSyncTest {
     }
 
     @Override
-    public void start(Listener listener) {
-    }
-
-    @Override
     public boolean send(int validator, ByteString payload) {
       record(parse(payload).getPayloadCase() + " to " + validator);
       return true;
@@ -311,20 +303,6 @@ class EventLoopSyncTest {
       ConsensusMessage msg = parse(payload);
       record(msg.hasPrePrepare() ? "PRE_PREPARE " + msg.getPrePrepare().getSequence() : msg.getPayloadCase().toString());
       return 3;
-    }
-
-    @Override
-    public List<PeerStatus> peerStatus() {
-      return List.of();
-    }
-
-    @Override
-    public Map<CloseReason, Long> closedConnections() {
-      return Map.of();
-    }
-
-    @Override
-    public void close() {
     }
   }
 }

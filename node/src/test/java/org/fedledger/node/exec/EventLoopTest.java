@@ -7,7 +7,6 @@ import io.netty.util.concurrent.DefaultEventExecutor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.fedledger.consensus.Input;
@@ -21,9 +20,6 @@ import org.fedledger.ledger.store.Durability;
 import org.fedledger.ledger.store.LedgerStore;
 import org.fedledger.node.TestChain;
 import org.fedledger.node.metrics.NodeMetrics;
-import org.fedledger.node.net.CloseReason;
-import org.fedledger.node.net.PeerStatus;
-import org.fedledger.node.net.PeerTransport;
 import org.fedledger.node.rpc.CommitFeed;
 import org.fedledger.node.rpc.TxIntake;
 import org.fedledger.node.store.BlockCommitter;
@@ -271,21 +267,12 @@ class EventLoopTest {
   }
 
   /** Records the transactions of every broadcast ForwardRequest; can be made to throw. */
-  private static final class RecordingTransport implements PeerTransport {
+  private static final class RecordingTransport extends SilentPeerTransport {
     private final List<Integer> forwarded = new ArrayList<>();
     volatile RuntimeException failWith;
 
     synchronized List<Integer> forwardedTxCounts() {
       return List.copyOf(forwarded);
-    }
-
-    @Override
-    public void start(Listener listener) {
-    }
-
-    @Override
-    public boolean send(int validator, ByteString payload) {
-      return true;
     }
 
     @Override
@@ -304,20 +291,6 @@ class EventLoopTest {
         throw new AssertionError(e);
       }
       return 3;
-    }
-
-    @Override
-    public List<PeerStatus> peerStatus() {
-      return List.of();
-    }
-
-    @Override
-    public Map<CloseReason, Long> closedConnections() {
-      return Map.of();
-    }
-
-    @Override
-    public void close() {
     }
   }
 }
