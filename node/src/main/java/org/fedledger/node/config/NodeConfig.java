@@ -48,7 +48,7 @@ public record NodeConfig(Path source, Files files, Listen listen, Consensus cons
   public record Consensus(
       long tickMillis,                 // key consensus.tick_millis, default 10
       int checkpointIntervalBlocks,    // key consensus.checkpoint_interval_blocks, default 64 (log L = max(2K, W+K) = 128)
-      int windowBlocks,                // key consensus.window_blocks, default 16
+      int windowBlocks,                // key consensus.window_blocks, default 32
       int viewChangeTimeoutTicks,      // key consensus.view_change_timeout_ticks, default 200 (2 s)
       int viewChangeTimeoutTicksMax,   // key consensus.view_change_timeout_ticks_max, default 3000 (30 s)
       int retransmitTicks,             // key consensus.retransmit_ticks, default 20
@@ -56,7 +56,7 @@ public record NodeConfig(Path source, Files files, Listen listen, Consensus cons
       int proposeDelayTicks) {         // key consensus.propose_delay_ticks, default 1
     /** Defaults for a loopback testnet. */
     public static Consensus defaults() {
-      return new Consensus(10, 64, 16, 200, 3000, 20, 50, 1);
+      return new Consensus(10, 64, 32, 200, 3000, 20, 50, 1);
     }
   }
 

@@ -31,7 +31,7 @@ import java.util.TreeSet;
  * metrics.listen = 127.0.0.1:9100        # Prometheus endpoint; empty: none
  * consensus.tick_millis = 10             # one replica Tick every this many ms
  * consensus.checkpoint_interval_blocks = 64 # K: a checkpoint every K blocks (log: max(2K, W+K) blocks)
- * consensus.window_blocks = 16           # W: blocks in flight
+ * consensus.window_blocks = 32           # W: blocks in flight
  * consensus.view_change_timeout_ticks = 200     # no progress for this long: view change
  * consensus.view_change_timeout_ticks_max = 3000 # cap of its exponential back-off
  * consensus.retransmit_ticks = 20        # resend votes after this many ticks without progress
