@@ -23,7 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The physical floors the other figures are read against: one Ed25519 signature, one
  * verification (every validator verifies every transaction once), and SHA-256 over
  * block-sized payloads: 1 KiB (a few transactions), 64 KiB (a batched block) and 1 MiB (a
- * block carrying model updates).
+ * block carrying model updates). {@code ed25519Sign}/{@code ed25519Verify} are what the node
+ * uses ({@link Ed25519#implementation()}: AWS-LC where it loads); the {@code BouncyCastle}
+ * variants are the pure-Java library alone, given the public key as the node's fallback is.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -35,6 +37,10 @@ public class CryptoFloors {
   KeyPair key;
   ByteString message;
   ByteString signature;
+  byte[] seedBytes;
+  byte[] publicKeyBytes;
+  byte[] messageBytes;
+  byte[] signatureBytes;
 
   /** Payloads to hash, by size. */
   @State(Scope.Benchmark)
@@ -61,6 +67,11 @@ public class CryptoFloors {
     new SplittableRandom(1).nextBytes(msg);
     message = ByteString.copyFrom(msg);
     signature = key.sign(message);
+    seedBytes = key.secretKey().toByteArray();
+    publicKeyBytes = key.publicKey().toByteArray();
+    messageBytes = msg;
+    signatureBytes = signature.toByteArray();
+    System.out.println("Ed25519: " + Ed25519.implementation());
   }
 
   /** Ed25519 signature over a 200-byte message. */
@@ -73,6 +84,22 @@ public class CryptoFloors {
   @Benchmark
   public boolean ed25519Verify() {
     return Ed25519.verify(key.publicKey(), message, signature);
+  }
+
+  /** Bouncy Castle alone: signature over a 200-byte message, public key given. */
+  @Benchmark
+  public byte[] ed25519SignBouncyCastle() {
+    byte[] sig = new byte[Ed25519.SIGNATURE_LENGTH];
+    org.bouncycastle.math.ec.rfc8032.Ed25519.sign(seedBytes, 0, publicKeyBytes, 0, messageBytes, 0,
+        messageBytes.length, sig, 0);
+    return sig;
+  }
+
+  /** Bouncy Castle alone: verification of a 200-byte message. */
+  @Benchmark
+  public boolean ed25519VerifyBouncyCastle() {
+    return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(signatureBytes, 0, publicKeyBytes, 0, messageBytes, 0,
+        messageBytes.length);
   }
 
   /** SHA-256 over a payload of {@link Payload#payloadBytes}. */
