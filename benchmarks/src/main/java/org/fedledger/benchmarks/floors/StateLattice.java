@@ -18,14 +18,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The state root's per-entry cost: adding one (key, value) entry to the {@link LtHash} lattice
- * (two SHA-256 of key and value, then the 2 KiB expansion: 64 counters over one 64-byte
- * prefix), and the root of a lattice (SHA-256 of its 2 KiB). The entry is sized like a nonce
- * window record (a 38-byte key, a 136-byte value); keys differ per call.
- *
- * <p>Run with {@code -prof gc} for the bytes allocated per entry: the expansion's only
- * allocation is the SHA-256 state cloned per counter (64 × 192 bytes, dead at once).
- * {@code -jvmArgsAppend -Dfedledger.lattice.expansion=direct} measures the alternative that
- * allocates nothing but compresses twice per counter (see {@link LtHash#EXPANSION_PROPERTY}).
+ * (two SHA-256 of key and value, then the 2 KiB expansion: a SHA-256 of the two digests as
+ * the key of 128 blocks of AES-256-CTR), and the root of a lattice (SHA-256 of its 2 KiB). The
+ * entry is sized like a nonce window record (a 38-byte key, a 136-byte value); keys differ per
+ * call. Run with {@code -prof gc} for the bytes allocated per entry (the key object and the
+ * AES key schedule the JDK's cipher builds per key).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
