@@ -333,8 +333,9 @@ public final class Replica {
       boolean certify = certifyView != null && certifyView == r.getPrePreparedView();
       slot.accept(r.getPrePreparedView(), r.getBlock(), h, Blocks.hash(r.getBlock()), txs,
           pp == null ? null : pp.toBuilder().setCertify(certify).build(), certify);
-      slot.certifyPersistedView = certify ? r.getPrePreparedView() : -1;
     }
+    Long certifyLogged = certifyViews.get(s);
+    slot.certifyPersistedView = certifyLogged != null ? certifyLogged : -1; // what the log holds, as before the restart
     for (org.fedledger.proto.PrePreparedEntry q : r.getPrePreparedList()) {
       slot.notePrePrepared(Hash.of(q.getBlockHash()), q.getView());
     }
