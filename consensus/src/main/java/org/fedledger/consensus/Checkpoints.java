@@ -1,7 +1,6 @@
 package org.fedledger.consensus;
 
 import com.google.protobuf.ByteString;
-import java.util.ArrayList;
 import java.util.TreeMap;
 import org.fedledger.consensus.Ready.Outbound;
 import org.fedledger.consensus.Ready.Persist;
@@ -107,10 +106,8 @@ final class Checkpoints {
     r.stable = cert;
     r.persistOp(new Persist(LogKeys.CHECKPOINT, CheckpointRecord.newBuilder().setCertificate(cert).build()
         .toByteString()));
-    for (Long seq : new ArrayList<>(r.slots.headMap(s, true).keySet())) {
-      r.slots.remove(seq);
-      r.forgetSlot(seq);
-    }
+    r.slots.headMap(s, true).clear();
+    r.forgetThrough(s);
     checkpointVotes.headMap(s, true).clear();
     if (ownCheckpoint != null && ownCheckpoint.msg().getCheckpoint().getSequence() <= s) {
       ownCheckpoint = null;

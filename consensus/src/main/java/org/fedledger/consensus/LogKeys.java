@@ -46,6 +46,31 @@ public final class LogKeys {
    */
   public static final ByteString CERTIFY_PREFIX = ascii("pbft/certify/");
 
+  /**
+   * Prefix of the prepared marks: the key ends with the 8-byte big-endian sequence, the value is
+   * the 8-byte big-endian view and the 32-byte hash of the block this replica became prepared
+   * for ({@link #viewAndHash}). A mark is written instead of a whole {@code SlotRecord} when the
+   * slot record in the log already holds that block, pre-prepared in that view; it is deleted
+   * whenever the slot record is rewritten, so a mark in the log is always newer than its slot record.
+   */
+  public static final ByteString PREPARED_PREFIX = ascii("pbft/prepared/");
+
+  /** The key of the prepared mark of {@code sequence}. */
+  public static ByteString prepared(long sequence) {
+    return PREPARED_PREFIX.concat(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(sequence).array()));
+  }
+
+  /** The 40-byte value of a prepared mark: the view, then the block hash. */
+  static ByteString viewAndHash(long view, ByteString hash) {
+    if (hash.size() != 32) {
+      throw new IllegalArgumentException("block hash of " + hash.size() + " bytes");
+    }
+    byte[] b = new byte[40];
+    ByteBuffer.wrap(b).putLong(view);
+    hash.copyTo(b, 8);
+    return ByteString.copyFrom(b);
+  }
+
   /** The key of the certify mark of {@code sequence}. */
   public static ByteString certify(long sequence) {
     return CERTIFY_PREFIX.concat(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(sequence).array()));
@@ -63,7 +88,12 @@ public final class LogKeys {
 
   /** The sequence of a slot key. */
   public static long slotSequence(ByteString key) {
-    return key.substring(SLOT_PREFIX.size()).asReadOnlyByteBuffer().getLong();
+    return sequenceAfter(SLOT_PREFIX, key);
+  }
+
+  /** The sequence ending a key of {@link #SLOT_PREFIX}, {@link #CERTIFY_PREFIX} or {@link #PREPARED_PREFIX}. */
+  static long sequenceAfter(ByteString prefix, ByteString key) {
+    return key.substring(prefix.size()).asReadOnlyByteBuffer().getLong();
   }
 
   private static ByteString ascii(String s) {

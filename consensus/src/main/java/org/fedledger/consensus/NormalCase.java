@@ -349,7 +349,7 @@ final class NormalCase {
     slot.preparedView = r.view;
     slot.preparedHash = slot.hash;
     slot.preparedBlock = slot.block;
-    r.persistSlot(slot);
+    r.persistPrepared(slot);
     if (slot.sequence <= r.committedHead.height()) {
       sendCommit(slot);
     }

@@ -114,6 +114,16 @@ public final class Replica {
   private boolean unsynced;
 
   private ArrayList<Persist> persist = new ArrayList<>();
+  /** Counts the persist lists handed out in a Ready: {@link #persist} belongs to Ready number readySerial. */
+  private long readySerial;
+  /**
+   * The sequences whose slot record, certify mark or prepared mark is in the consensus log (or in
+   * {@link #persist}): filled at restore from the log's keys, so that garbage collection deletes
+   * exactly the records that exist and writes no tombstone for one never written.
+   */
+  final java.util.TreeSet<Long> loggedSlots = new java.util.TreeSet<>();
+  final java.util.TreeSet<Long> loggedCertify = new java.util.TreeSet<>();
+  final java.util.TreeSet<Long> loggedPrepared = new java.util.TreeSet<>();
   private ArrayList<Outbound> send = new ArrayList<>();
   private ArrayList<CommittedBlock> commits = new ArrayList<>();
   private ArrayList<Equivocation> evidence = new ArrayList<>();
@@ -198,6 +208,7 @@ public final class Replica {
 
   private void load(List<Map.Entry<ByteString, ByteString>> records) throws InvalidProtocolBufferException {
     TreeMap<Long, Long> certifyViews = new TreeMap<>();
+    TreeMap<Long, ByteString> preparedMarks = new TreeMap<>();
     boolean clean = false;
     long[] abstained = null;
     for (Map.Entry<ByteString, ByteString> e : records) {
@@ -214,8 +225,16 @@ public final class Replica {
         if (key.size() != LogKeys.CERTIFY_PREFIX.size() + 8 || e.getValue().size() != 8) {
           throw new InvalidProtocolBufferException("corrupt certify mark");
         }
-        certifyViews.put(key.substring(LogKeys.CERTIFY_PREFIX.size()).asReadOnlyByteBuffer().getLong(),
-            e.getValue().asReadOnlyByteBuffer().getLong());
+        long s = LogKeys.sequenceAfter(LogKeys.CERTIFY_PREFIX, key);
+        certifyViews.put(s, e.getValue().asReadOnlyByteBuffer().getLong());
+        loggedCertify.add(s);
+      } else if (key.startsWith(LogKeys.PREPARED_PREFIX)) {
+        if (key.size() != LogKeys.PREPARED_PREFIX.size() + 8 || e.getValue().size() != 40) {
+          throw new InvalidProtocolBufferException("corrupt prepared mark");
+        }
+        long s = LogKeys.sequenceAfter(LogKeys.PREPARED_PREFIX, key);
+        preparedMarks.put(s, e.getValue());
+        loggedPrepared.add(s);
       } else if (key.equals(LogKeys.VIEW)) {
         ViewRecord v = ViewRecord.parseFrom(e.getValue());
         view = v.getView();
@@ -226,9 +245,19 @@ public final class Replica {
     }
     restartDiscipline(clean, abstained);
     for (Map.Entry<ByteString, ByteString> e : records) {
-      if (e.getKey().startsWith(LogKeys.SLOT_PREFIX) && !e.getKey().equals(LogKeys.VIEW)
-          && e.getKey().size() == LogKeys.SLOT_PREFIX.size() + 8) {
-        restoreSlot(SlotRecord.parseFrom(e.getValue()), certifyViews);
+      if (e.getKey().startsWith(LogKeys.SLOT_PREFIX) && e.getKey().size() == LogKeys.SLOT_PREFIX.size() + 8) {
+        SlotRecord r = SlotRecord.parseFrom(e.getValue());
+        long s = LogKeys.slotSequence(e.getKey());
+        if (r.getSequence() != s) {
+          throw new InvalidProtocolBufferException("slot record " + r.getSequence() + " under the key of " + s);
+        }
+        loggedSlots.add(s);
+        restoreSlot(r, certifyViews, preparedMarks.get(s));
+      }
+    }
+    for (long s : preparedMarks.keySet()) {
+      if (s > low() && s <= high() && !loggedSlots.contains(s)) {
+        LOG.warn("replica {}: prepared mark {} without its slot record, ignored (a lost unsynced write)", self, s);
       }
     }
     commitFrontier = committedHead.height();
@@ -277,7 +306,15 @@ public final class Replica {
     }
   }
 
-  private void restoreSlot(SlotRecord r, TreeMap<Long, Long> certifyViews) {
+  /**
+   * Restores one slot from its record and, when there is one, its prepared mark (written after the
+   * record: {@link LogKeys#PREPARED_PREFIX}). A mark always names the block and view of the record it
+   * was written over; one that does not (or has no record) can only be left by a lost unsynced write
+   * of that record (the simulator loses unsynced batches one by one; a write-ahead log keeps a
+   * prefix, where this cannot happen), and is ignored as if it had been lost with it: it was not
+   * synced either, so no COMMIT rests on it.
+   */
+  private void restoreSlot(SlotRecord r, TreeMap<Long, Long> certifyViews, ByteString preparedMark) {
     long s = r.getSequence();
     if (s <= low() || s > high()) {
       return;
@@ -296,8 +333,9 @@ public final class Replica {
       boolean certify = certifyView != null && certifyView == r.getPrePreparedView();
       slot.accept(r.getPrePreparedView(), r.getBlock(), h, Blocks.hash(r.getBlock()), txs,
           pp == null ? null : pp.toBuilder().setCertify(certify).build(), certify);
-      slot.certifyPersistedView = certify ? r.getPrePreparedView() : -1;
     }
+    Long certifyLogged = certifyViews.get(s);
+    slot.certifyPersistedView = certifyLogged != null ? certifyLogged : -1; // what the log holds, as before the restart
     for (org.fedledger.proto.PrePreparedEntry q : r.getPrePreparedList()) {
       slot.notePrePrepared(Hash.of(q.getBlockHash()), q.getView());
     }
@@ -313,6 +351,21 @@ public final class Replica {
       slot.preparedView = r.getPreparedView();
       slot.preparedHash = Hash.of(r.getPreparedHash());
       slot.preparedBlock = r.hasPreparedBlock() ? r.getPreparedBlock() : slot.block;
+    }
+    slot.loggedView = r.hasBlock() ? r.getPrePreparedView() : -1;
+    slot.loggedHash = r.hasBlock() ? slot.hash : null;
+    if (preparedMark != null) {
+      java.nio.ByteBuffer b = preparedMark.asReadOnlyByteBuffer();
+      long markView = b.getLong();
+      ByteString markHash = preparedMark.substring(8);
+      if (r.hasBlock() && markView == r.getPrePreparedView() && markHash.equals(slot.hash.bytes())) {
+        slot.preparedView = markView;
+        slot.preparedHash = slot.hash;
+        slot.preparedBlock = slot.block;
+      } else {
+        LOG.warn("replica {}: prepared mark {} names another block or view than its slot record, ignored"
+            + " (a lost unsynced write)", self, s);
+      }
     }
     if (s <= committedHead.height()) {
       slot.committed = true;
@@ -354,6 +407,7 @@ public final class Replica {
     }
     Ready r = new Ready(persist, send, commits, evidence, sync);
     persist = new ArrayList<>();
+    readySerial++;
     send = new ArrayList<>();
     commits = new ArrayList<>();
     evidence = new ArrayList<>();
@@ -615,20 +669,67 @@ public final class Replica {
     return slots.computeIfAbsent(s, x -> new Slot(s, n));
   }
 
+  /**
+   * Writes the whole slot record (the block, the PRE-PREPARE's view and signature, Q, the prepared
+   * state). A record already in this step's persist list is replaced in place (one atomic batch);
+   * a prepared mark in the log is deleted, since this record now holds the newer prepared state.
+   */
   void persistSlot(Slot slot) {
-    persist.add(new Persist(LogKeys.slot(slot.sequence), slot.toRecord().toByteString()));
+    Persist record = new Persist(LogKeys.slot(slot.sequence), slot.toRecord().toByteString());
+    if (slot.recordReady == readySerial && slots.get(slot.sequence) == slot) {
+      persist.set(slot.recordIndex, record);
+    } else {
+      slot.recordReady = readySerial;
+      slot.recordIndex = persist.size();
+      persist.add(record);
+    }
+    loggedSlots.add(slot.sequence);
+    slot.loggedView = slot.block != null ? slot.ppView : -1;
+    slot.loggedHash = slot.block != null ? slot.hash : null;
+    if (loggedPrepared.remove(slot.sequence)) {
+      persist.add(new Persist(LogKeys.prepared(slot.sequence), null));
+    }
     if (slot.block != null && slot.certify && slot.certifyPersistedView != slot.ppView) {
       // SlotRecord has no field for it: a restarted replica must sign its COMMIT as its peers do.
       persist.add(new Persist(LogKeys.certify(slot.sequence),
           ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(slot.ppView).array())));
       slot.certifyPersistedView = slot.ppView;
+      loggedCertify.add(slot.sequence);
     }
   }
 
-  /** Deletes the log entries of a garbage-collected sequence. */
-  void forgetSlot(long sequence) {
-    persist.add(new Persist(LogKeys.slot(sequence), null));
-    persist.add(new Persist(LogKeys.certify(sequence), null));
+  /**
+   * Persists that {@code slot} became prepared for its accepted block in its PRE-PREPARE's view
+   * (the normal case). When the slot record in the log holds that block in that view, only a
+   * prepared mark (62 bytes) is written, not the block again; when the record is still in this
+   * step's persist list, it is rewritten in place; otherwise the whole record.
+   */
+  void persistPrepared(Slot slot) {
+    Invariants.check(slot.block != null && slot.preparedView == slot.ppView && slot.hash.equals(slot.preparedHash),
+        "a prepared mark names the accepted block");
+    boolean pending = slot.recordReady == readySerial && slots.get(slot.sequence) == slot;
+    if (!pending && slot.loggedView == slot.ppView && slot.hash.equals(slot.loggedHash)) {
+      persist.add(new Persist(LogKeys.prepared(slot.sequence), LogKeys.viewAndHash(slot.preparedView,
+          slot.preparedHash.bytes())));
+      loggedPrepared.add(slot.sequence);
+    } else {
+      persistSlot(slot);
+    }
+  }
+
+  /** Deletes the log entries of every sequence at or below {@code sequence} (garbage collection). */
+  void forgetThrough(long sequence) {
+    forget(loggedSlots, sequence, LogKeys::slot);
+    forget(loggedPrepared, sequence, LogKeys::prepared);
+    forget(loggedCertify, sequence, LogKeys::certify);
+  }
+
+  private void forget(java.util.TreeSet<Long> logged, long through, java.util.function.LongFunction<ByteString> key) {
+    java.util.NavigableSet<Long> gone = logged.headSet(through, true);
+    for (long s : gone) {
+      persist.add(new Persist(key.apply(s), null));
+    }
+    gone.clear();
   }
 
   /** Persists the view record; synced: a VIEW-CHANGE, NEW-VIEW or vote of the view may follow. */

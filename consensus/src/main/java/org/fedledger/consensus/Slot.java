@@ -57,6 +57,14 @@ final class Slot {
   Block preparedBlock;
 
   boolean committed;
+
+  // What the consensus log holds for this slot (set when its SlotRecord is written or restored).
+  /** The PRE-PREPARE view and block hash of the logged SlotRecord (-1 / null: no block in it). */
+  long loggedView = -1;
+  Hash loggedHash;
+  /** The Ready ({@code Replica.readySerial}) whose persist list holds this slot's record, and where. */
+  long recordReady = -1;
+  int recordIndex = -1;
   /**
    * The block with its commit certificate, frozen when 2f+1 matching COMMITs arrived (the votes
    * are cleared when the view moves, and the block may wait for a lower one to commit first).

@@ -452,16 +452,38 @@ class ReplicaTest {
         replicas[i].step(new Input.Tick(NOW));
         committed.add(new ArrayList<>());
         logs.add(new TreeMap<>(ByteString.unsignedLexicographicalComparator()));
+        putsByKind.add(new TreeMap<>());
       }
     }
 
+    /** Per replica: puts, deletes and key + value bytes written (one write per Ready, a key once), deletes of absent keys. */
+    final long[] puts = new long[8];
+    final long[] deletes = new long[8];
+    final long[] bytes = new long[8];
+    final long[] absentDeletes = new long[8];
+    /** Per replica: puts by key prefix (the key without its 8-byte sequence when it has one). */
+    final List<TreeMap<String, Long>> putsByKind = new ArrayList<>();
+
     Ready step(int i, Input in) {
       Ready r = replicas[i].step(in);
+      // As the node's driver writes a Ready: one batch, the last change of each key.
+      java.util.LinkedHashMap<ByteString, Ready.Persist> batch = new java.util.LinkedHashMap<>();
       for (Ready.Persist p : r.persist()) {
+        batch.remove(p.key());
+        batch.put(p.key(), p);
+      }
+      for (Ready.Persist p : batch.values()) {
         if (p.isDelete()) {
-          logs.get(i).remove(p.key());
+          deletes[i]++;
+          bytes[i] += p.key().size();
+          if (logs.get(i).remove(p.key()) == null) {
+            absentDeletes[i]++;
+          }
         } else {
+          puts[i]++;
+          bytes[i] += p.key().size() + p.value().size();
           logs.get(i).put(p.key(), p.value());
+          putsByKind.get(i).merge(kind(p.key()), 1L, Long::sum);
         }
       }
       for (Outbound o : r.send()) {
@@ -478,6 +500,15 @@ class ReplicaTest {
         assertThat(e).isNotNull();
       }
       return r;
+    }
+
+    private static String kind(ByteString key) {
+      for (ByteString prefix : List.of(LogKeys.SLOT_PREFIX, LogKeys.CERTIFY_PREFIX, LogKeys.PREPARED_PREFIX)) {
+        if (key.startsWith(prefix)) {
+          return prefix.toStringUtf8();
+        }
+      }
+      return key.toStringUtf8();
     }
 
     void deliverAll(Ready ignored) {
