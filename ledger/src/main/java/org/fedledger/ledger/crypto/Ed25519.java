@@ -48,14 +48,14 @@ public final class Ed25519 {
    * same key skips the point decompression (a field exponentiation, about a tenth of a
    * verification). Only keys that decode are kept; bounded, cleared when full.
    */
-  private static final Map<ByteString, VerifyingKey> POINTS = new ConcurrentHashMap<>();
+  private static final Map<ByteString, VerifyingKey> KEYS = new ConcurrentHashMap<>();
+  /** Most public keys remembered by {@link #KEYS} before it is cleared. */
+  private static final int KEYS_MAX = 16_384;
 
   /** p = 2^255 - 19, little-endian: an encoded coordinate must be below it. */
   private static final byte[] P = le("7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed");
   /** The group order L = 2^252 + 27742317777372353535851937790883648493, little-endian. */
   private static final byte[] L = le("1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed");
-  /** Most public keys remembered by {@link #POINTS} before it is cleared. */
-  private static final int POINTS_MAX = 16_384;
 
   static {
     org.bouncycastle.math.ec.rfc8032.Ed25519.precompute();
@@ -202,7 +202,7 @@ public final class Ed25519 {
 
   /** The decoded {@code publicKey}, or null when it is not a valid encoding. */
   private static VerifyingKey key(ByteString publicKey) {
-    VerifyingKey key = POINTS.get(publicKey);
+    VerifyingKey key = KEYS.get(publicKey);
     if (key != null) {
       return key;
     }
@@ -220,10 +220,10 @@ public final class Ed25519 {
       }
     }
     key = new VerifyingKey(point, nativeKey);
-    if (POINTS.size() >= POINTS_MAX) {
-      POINTS.clear();
+    if (KEYS.size() >= KEYS_MAX) {
+      KEYS.clear();
     }
-    POINTS.put(ByteString.copyFrom(pk), key);
+    KEYS.put(ByteString.copyFrom(pk), key);
     return key;
   }
 

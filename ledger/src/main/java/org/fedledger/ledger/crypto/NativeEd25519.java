@@ -47,14 +47,13 @@ final class NativeEd25519 {
 
   private final Provider provider;
   private final KeyFactory keys;
-  private final ThreadLocal<Signature> verifiers;
-  private final ThreadLocal<Signature> signers;
+  /** One signature object per thread: {@code initSign}/{@code initVerify} reset it for each use. */
+  private final ThreadLocal<Signature> signatures;
 
   private NativeEd25519(Provider provider, KeyFactory keys) {
     this.provider = provider;
     this.keys = keys;
-    this.verifiers = ThreadLocal.withInitial(this::newSignature);
-    this.signers = ThreadLocal.withInitial(this::newSignature);
+    this.signatures = ThreadLocal.withInitial(this::newSignature);
   }
 
   /** A short name of what signs and verifies, for logs and benchmark reports. */
@@ -80,7 +79,7 @@ final class NativeEd25519 {
 
   /** True when AWS-LC accepts {@code signature}; false when it does not (or cannot say). */
   boolean verify(PublicKey key, byte[] message, byte[] signature) {
-    Signature s = verifiers.get();
+    Signature s = signatures.get();
     try {
       s.initVerify(key);
       s.update(message);
@@ -92,7 +91,7 @@ final class NativeEd25519 {
 
   /** The signature of {@code message}, or null when AWS-LC could not sign (the caller falls back). */
   byte[] sign(PrivateKey key, byte[] message) {
-    Signature s = signers.get();
+    Signature s = signatures.get();
     try {
       s.initSign(key);
       s.update(message);
